@@ -1,0 +1,221 @@
+"""Pricing one completed repair job into the settlement that books its money side."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable, Mapping, Optional, Sequence
+
+from billing.domain.fees import SERVICE_TYPES, FeeSchedule, PartPrice, to_money
+
+IN_WARRANTY = "in_warranty"
+OUT_OF_WARRANTY = "out_of_warranty"
+WARRANTY_STATUSES = (IN_WARRANTY, OUT_OF_WARRANTY)
+
+CUSTOMER = "customer"
+MANUFACTURER = "manufacturer"
+PAYERS = (CUSTOMER, MANUFACTURER)
+
+LINE_KINDS = ("labour", "part", "travel", "shipping", "inspection", "penalty", "adjustment")
+
+_ZERO = Decimal("0.00")
+_MINUTES_PER_HOUR = Decimal(60)
+_HOURS_STEP = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class CompletedJob:
+    ticket_id: str
+    work_order_id: str
+    payee: str
+    category: str
+    service_type: str
+    warranty_status: str
+    labour_minutes: int
+    parts_used: Sequence[tuple[str, int]]
+    completed_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.service_type not in SERVICE_TYPES:
+            raise ValueError(f"service_type: expected one of {SERVICE_TYPES}, got {self.service_type!r}")
+        if self.warranty_status not in WARRANTY_STATUSES:
+            raise ValueError(
+                f"warranty_status: expected one of {WARRANTY_STATUSES}, got {self.warranty_status!r}"
+            )
+        if not _is_count(self.labour_minutes, minimum=0):
+            raise ValueError(f"labour_minutes: expected an integer >= 0, got {self.labour_minutes!r}")
+        for part_no, qty in self.parts_used:
+            if not _is_count(qty, minimum=1):
+                raise ValueError(f"parts_used[{part_no!r}]: qty must be an integer >= 1, got {qty!r}")
+        _require_aware("completed_at", self.completed_at)
+        object.__setattr__(self, "parts_used", tuple(tuple(used) for used in self.parts_used))
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    kind: str
+    description: str
+    part_no: Optional[str]
+    qty: Decimal
+    unit_amount: Decimal
+    amount: Decimal
+    payer: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in LINE_KINDS:
+            raise ValueError(f"kind: expected one of {LINE_KINDS}, got {self.kind!r}")
+        if self.payer not in PAYERS:
+            raise ValueError(f"payer: expected one of {PAYERS}, got {self.payer!r}")
+        if not isinstance(self.qty, Decimal) or self.qty < 0:
+            raise ValueError(f"qty: expected a Decimal >= 0, got {self.qty!r}")
+        _require_money("unit_amount", self.unit_amount)
+        _require_money("amount", self.amount)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    settlement_id: str
+    ticket_id: str
+    work_order_id: str
+    payee: str
+    warranty_status: str
+    currency: str
+    lines: tuple[SettlementLine, ...]
+    period: str
+    posted_at: datetime
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            raise ValueError("lines: a settlement books at least one line")
+        _require_aware("posted_at", self.posted_at)
+        object.__setattr__(self, "lines", tuple(self.lines))
+
+    @property
+    def customer_total(self) -> Decimal:
+        return self._total_paid_by(CUSTOMER)
+
+    @property
+    def manufacturer_total(self) -> Decimal:
+        return self._total_paid_by(MANUFACTURER)
+
+    @property
+    def totals(self) -> Mapping[str, Decimal]:
+        return {CUSTOMER: self.customer_total, MANUFACTURER: self.manufacturer_total}
+
+    def _total_paid_by(self, payer: str) -> Decimal:
+        return sum((line.amount for line in self.lines if line.payer == payer), _ZERO)
+
+
+def price_repair(
+    job: CompletedJob, schedule: FeeSchedule, settlement_id: str, posted_at: datetime
+) -> Settlement:
+    if job.warranty_status == IN_WARRANTY:
+        lines = _warranty_lines(job, schedule)
+    else:
+        lines = _paid_repair_lines(job, schedule)
+    return Settlement(
+        settlement_id=settlement_id,
+        ticket_id=job.ticket_id,
+        work_order_id=job.work_order_id,
+        payee=job.payee,
+        warranty_status=job.warranty_status,
+        currency=schedule.currency,
+        lines=tuple(lines),
+        period=statement_period(job.completed_at),
+        posted_at=posted_at,
+    )
+
+
+def statement_period(completed_at: datetime) -> str:
+    # Statements close on UTC months so that every site books a job into the same month.
+    return completed_at.astimezone(timezone.utc).strftime("%Y-%m")
+
+
+def _warranty_lines(job: CompletedJob, schedule: FeeSchedule) -> list[SettlementLine]:
+    fee = to_money(schedule.labour_fee(job.category, job.service_type))
+    labour = SettlementLine(
+        kind="labour",
+        description=f"Warranty labour fee ({job.category}, {job.service_type})",
+        part_no=None,
+        qty=Decimal(1),
+        unit_amount=fee,
+        amount=fee,
+        payer=MANUFACTURER,
+    )
+    return [labour] + _part_lines(job, schedule, lambda price: price.cost, MANUFACTURER)
+
+
+def _paid_repair_lines(job: CompletedJob, schedule: FeeSchedule) -> list[SettlementLine]:
+    return [_hourly_labour_line(job, schedule)] + _part_lines(
+        job, schedule, lambda price: price.list_price, CUSTOMER
+    )
+
+
+def _hourly_labour_line(job: CompletedJob, schedule: FeeSchedule) -> SettlementLine:
+    # Charged from the exact minutes; the hours in qty are rounded only for display.
+    rate = to_money(schedule.hourly_rate)
+    minimum = to_money(schedule.minimum_call_out)
+    charged = to_money(job.labour_minutes * rate / _MINUTES_PER_HOUR)
+    if charged < minimum:
+        return SettlementLine(
+            kind="labour",
+            description=f"Minimum call-out fee (labour {job.labour_minutes} min)",
+            part_no=None,
+            qty=Decimal(1),
+            unit_amount=minimum,
+            amount=minimum,
+            payer=CUSTOMER,
+        )
+    return SettlementLine(
+        kind="labour",
+        description=f"Labour {job.labour_minutes} min at {rate}/h",
+        part_no=None,
+        qty=_hours(job.labour_minutes),
+        unit_amount=rate,
+        amount=charged,
+        payer=CUSTOMER,
+    )
+
+
+def _part_lines(
+    job: CompletedJob,
+    schedule: FeeSchedule,
+    unit_price_of: Callable[[PartPrice], Decimal],
+    payer: str,
+) -> list[SettlementLine]:
+    lines = []
+    for part_no, qty in job.parts_used:
+        price = schedule.part_price(part_no)
+        unit_amount = to_money(unit_price_of(price))
+        lines.append(
+            SettlementLine(
+                kind="part",
+                description=price.description or part_no,
+                part_no=part_no,
+                qty=Decimal(qty),
+                unit_amount=unit_amount,
+                amount=to_money(unit_amount * qty),
+                payer=payer,
+            )
+        )
+    return lines
+
+
+def _hours(minutes: int) -> Decimal:
+    hours = (Decimal(minutes) / _MINUTES_PER_HOUR).quantize(_HOURS_STEP, ROUND_HALF_UP)
+    # 1.5 rather than 1.5000, yet 100 rather than 1E+2 on the wire.
+    return hours.quantize(Decimal(1)) if hours == hours.to_integral_value() else hours.normalize()
+
+
+def _is_count(value: object, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _require_aware(name: str, moment: datetime) -> None:
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise ValueError(f"{name}: expected a timezone-aware datetime, got {moment!r}")
+
+
+def _require_money(name: str, amount: Decimal) -> None:
+    if not isinstance(amount, Decimal) or amount.as_tuple().exponent != -2:
+        raise ValueError(f"{name}: expected a Decimal with 2 places, got {amount!r}")

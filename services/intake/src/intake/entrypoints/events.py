@@ -1,0 +1,106 @@
+"""Intake's side of the wire: the TicketCreated it publishes and the reports it reads back."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.fields import Timestamp
+
+from ..domain.tickets import Ticket
+
+CHANNELS = ("hotline", "walk_in", "mail_in", "web", "dealer")
+SERVICE_TYPES = ("onsite", "depot", "mail_in", "install")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+WARRANTY_STATUSES = ("in_warranty", "out_of_warranty", "unknown")
+
+
+class _Customer(Schema):
+    customer_id = fields.String(required=True)
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    phone = fields.String(required=True, validate=validate.Length(3, 40))
+    address = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class _Product(Schema):
+    model = fields.String(required=True, validate=validate.Length(min=1))
+    serial = fields.String(required=True, validate=validate.Length(min=1))
+    category = fields.String(required=True, validate=validate.Length(min=1))
+    purchase_date = fields.Date(required=True, allow_none=True)
+    batch = fields.String(allow_none=True)
+
+
+class _Fault(Schema):
+    symptom_code = fields.String(allow_none=True)
+    description = fields.String(required=True, validate=validate.Length(1, 4000))
+    first_open_failure = fields.Boolean(required=True)
+
+
+class _Warranty(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    expires_on = fields.Date(required=True, allow_none=True)
+
+
+class _Part(Schema):
+    part_no = fields.String(required=True, validate=validate.Length(min=1))
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class _Sla(Schema):
+    respond_by = Timestamp(required=True)
+    resolve_by = Timestamp(required=True)
+
+
+class TicketCreatedV1(Schema):
+    """TicketCreated v1 data; the JSON Schema handed to dealers is exported from it."""
+
+    ticket_id = fields.String(required=True, validate=validate.Length(min=1))
+    ticket_no = fields.String()
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    partner_id = fields.String(allow_none=True)
+    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
+    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    customer = fields.Nested(_Customer, required=True)
+    product = fields.Nested(_Product, required=True)
+    fault = fields.Nested(_Fault, required=True)
+    warranty = fields.Nested(_Warranty, required=True)
+    parts = fields.List(fields.Nested(_Part), required=True)
+    sla = fields.Nested(_Sla, required=True)
+    created_at = Timestamp(required=True)
+
+
+def ticket_created_data(ticket: Ticket) -> dict:
+    return TicketCreatedV1().dump({
+        "ticket_id": ticket.id, "ticket_no": ticket.ticket_no, "channel": ticket.channel,
+        "partner_id": ticket.partner_id, "service_type": ticket.service_type, "priority": ticket.priority,
+        "customer": ticket.customer, "product": ticket.product, "fault": ticket.fault,
+        "warranty": ticket.warranty, "parts": ticket.parts, "sla": ticket.sla, "created_at": ticket.created_at,
+    })
+
+
+class TicketReport(Schema):
+    """What intake needs of any event about a ticket: which ticket. The rest is kept as detail."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ticket_id = fields.String(required=True, validate=validate.Length(min=1))
+
+
+INCOMING_SCHEMAS = {
+    event_type: TicketReport()
+    for event_type in ("PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted")
+}
+
+# A short, stable summary per event type for the timeline; the event itself stays on the wire.
+_DETAIL_FIELDS = {
+    "TicketCreated": ("ticket_no", "channel", "priority"),
+    "PartReserved": ("reservation_id", "lines"),
+    "PartReservationFailed": ("reservation_id", "shortages"),
+    "EngineerAssigned": ("work_order_id", "engineer_id"),
+    "RepairCompleted": ("work_order_id", "engineer_id", "outcome", "completed_at", "warranty_status"),
+    "SettlementPosted": ("settlement_id", "totals", "currency", "period"),
+}
+
+
+def timeline_detail(event: Envelope) -> dict:
+    return {key: event.data[key] for key in _DETAIL_FIELDS.get(event.type, ()) if key in event.data}

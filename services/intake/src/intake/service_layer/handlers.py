@@ -1,0 +1,78 @@
+"""What intake does when a request arrives or another service reports on a ticket."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from aftersales_shared.envelope import Envelope, new_envelope
+
+from ..domain.policies import SlaPolicy, WarrantyTerms
+from ..domain.tickets import (
+    Customer, IdempotencyConflict, Ticket, TimelineEntry, customer_id_for, ticket_number,
+)
+from ..entrypoints.events import ticket_created_data, timeline_detail
+from .commands import CreateTicket
+from .unit_of_work import IntakeUnitOfWork
+
+
+@dataclass(frozen=True)
+class Rules:
+    warranty: WarrantyTerms
+    sla: SlaPolicy
+    clock: Callable[[], datetime]
+
+
+def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules) -> tuple[Ticket, bool]:
+    """Returns the ticket and whether it was created now (False: an idempotent replay)."""
+    with uow:
+        if cmd.idempotency_key:
+            known = uow.tickets.find_idempotent(cmd.idempotency_key)
+            if known is not None:
+                request_hash, ticket_id = known
+                if request_hash != cmd.request_hash:
+                    raise IdempotencyConflict(cmd.idempotency_key)
+                return uow.tickets.get(ticket_id), False
+        now = rules.clock()
+        ticket = Ticket(
+            id=str(uuid.uuid4()),
+            ticket_no=ticket_number(cmd.site, now.date(), uow.tickets.next_sequence(cmd.site, now.date())),
+            channel=cmd.channel, service_type=cmd.service_type, priority=cmd.priority,
+            site=cmd.site, region=cmd.region,
+            customer=Customer(customer_id_for(cmd.customer_phone), cmd.customer_name, cmd.customer_phone,
+                              cmd.customer_address),
+            product=cmd.product, fault=cmd.fault, parts=list(cmd.parts),
+            warranty=rules.warranty.decide(cmd.product.category, cmd.product.purchase_date, now.date()),
+            sla=rules.sla.deadlines(cmd.priority, now),
+            created_at=now, partner_id=cmd.partner_id,
+        )
+        uow.tickets.add(ticket)
+        if cmd.idempotency_key:
+            uow.tickets.remember_idempotent(cmd.idempotency_key, cmd.request_hash, ticket.id, now)
+        event = new_envelope(
+            type="TicketCreated", data=ticket_created_data(ticket), source="intake", subject=ticket.id,
+            region=ticket.region, site=ticket.site, correlation_id=ticket.id, time=now,
+        )
+        entry = _entry_for(event, ticket.id)
+        uow.tickets.add_timeline_entry(entry)
+        uow.emit(event)
+        uow.commit()
+        ticket.timeline = [entry]
+        return ticket, True
+
+
+def record_on_timeline(event: Envelope, uow: IntakeUnitOfWork) -> None:
+    """Every event about a ticket lands on its timeline, even one that overtakes the ticket itself."""
+    uow.tickets.add_timeline_entry(_entry_for(event, event.data["ticket_id"]))
+
+
+def _entry_for(event: Envelope, ticket_id: str) -> TimelineEntry:
+    return TimelineEntry(
+        event_id=event.id, ticket_id=ticket_id, type=event.type, occurred_at=event.time,
+        source=event.source, detail=timeline_detail(event),
+    )
+
+
+TIMELINE_EVENTS = ("PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted")
+EVENT_HANDLERS = {event_type: record_on_timeline for event_type in TIMELINE_EVENTS}

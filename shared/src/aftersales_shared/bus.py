@@ -1,0 +1,54 @@
+"""Routes an incoming event to the service's handlers, exactly once per envelope id."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Mapping
+
+from marshmallow import Schema
+
+from .envelope import Envelope, InvalidMessage, validate_data
+from .unit_of_work import AbstractUnitOfWork
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Envelope, AbstractUnitOfWork], None]
+
+
+class UnhandledEventType(InvalidMessage):
+    pass
+
+
+class EventBus:
+    def __init__(
+        self,
+        uow_factory: Callable[[], AbstractUnitOfWork],
+        handlers: Mapping[str, Handler],
+        schemas: Mapping[str, Schema],
+    ):
+        missing = set(handlers) - set(schemas)
+        if missing:
+            raise ValueError(f"no data schema for handled event types: {sorted(missing)}")
+        self.uow_factory = uow_factory
+        self.handlers = dict(handlers)
+        self.schemas = dict(schemas)
+
+    @property
+    def event_types(self) -> list[str]:
+        return sorted(self.handlers)
+
+    def validate(self, envelope: Envelope) -> Envelope:
+        """Raises InvalidMessage for an event this service can never process as it is."""
+        if envelope.type not in self.handlers:
+            raise UnhandledEventType({"type": [f"No handler for event type {envelope.type!r} in this service."]})
+        # Typed values for the fields the schema knows; everything else passes through untouched.
+        return envelope.with_data({**envelope.data, **validate_data(envelope, self.schemas[envelope.type])})
+
+    def handle(self, envelope: Envelope) -> bool:
+        """Returns False when the envelope was a duplicate and nothing was done."""
+        event = self.validate(envelope)
+        with self.uow_factory() as uow:
+            if not uow.claim(event):
+                log.info("duplicate %s %s ignored", event.type, event.id)
+                return False
+            self.handlers[event.type](event, uow)
+            uow.commit()
+        return True

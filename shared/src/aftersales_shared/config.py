@@ -1,0 +1,80 @@
+"""Settings every service reads from its environment (12-factor); parsing only, no I/O."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def env_int(environ: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def env_int_list(environ: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated integers, got {raw!r}") from exc
+    if not values or any(value <= 0 for value in values):
+        raise ConfigError(f"{name} needs one or more positive integers, got {raw!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    amqp_url: str = DEFAULT_AMQP_URL
+    exchange: str = "aftersales.events"
+    dead_letter_exchange: str = "aftersales.dlx"
+    prefetch: int = 20
+    heartbeat: int = 30
+    retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000)
+    max_attempts: int = 4
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.2
+    relay_max_backoff_seconds: float = 30.0
+    heartbeat_dir: str = field(default="")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "MessagingSettings":
+        environ = os.environ if environ is None else environ
+        return cls(
+            amqp_url=environ.get("AMQP_URL") or DEFAULT_AMQP_URL,
+            exchange=environ.get("EVENT_EXCHANGE") or "aftersales.events",
+            dead_letter_exchange=environ.get("DEAD_LETTER_EXCHANGE") or "aftersales.dlx",
+            prefetch=env_int(environ, "CONSUMER_PREFETCH", 20, minimum=1),
+            heartbeat=env_int(environ, "AMQP_HEARTBEAT", 30),
+            retry_delays_ms=env_int_list(environ, "RETRY_DELAYS_MS", (1_000, 5_000, 30_000)),
+            max_attempts=env_int(environ, "MAX_ATTEMPTS", 4, minimum=1),
+            relay_batch_size=env_int(environ, "RELAY_BATCH_SIZE", 500, minimum=1),
+            relay_idle_seconds=env_float(environ, "RELAY_IDLE_SECONDS", 0.2),
+            relay_max_backoff_seconds=env_float(environ, "RELAY_MAX_BACKOFF_SECONDS", 30.0),
+            heartbeat_dir=environ.get("HEARTBEAT_DIR") or "",
+        )

@@ -1,0 +1,152 @@
+"""The contract's event envelope: build, serialise, parse and validate; routing key and AMQP properties."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Mapping
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from .fields import Timestamp
+from .timeutil import utcnow
+
+EXCHANGE = "aftersales.events"
+CONTENT_TYPE = "application/json"
+PERSISTENT = 2
+_CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$", error="Must be 1-32 letters, digits or '-'.")
+_SOURCE = validate.Regexp(
+    r"^(intake|dispatch|inventory|billing|fracas|partner/[A-Za-z0-9_-]+)$",
+    error="Must be a service name or partner/<partner_id>.",
+)
+
+
+class InvalidMessage(ValueError):
+    """A message that can never be processed as it is: undecodable, or breaking the schema."""
+
+    def __init__(self, errors: Mapping[str, Any]):
+        self.errors = dict(errors)
+        super().__init__(json.dumps(self.errors, sort_keys=True, default=str))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: str
+    type: str
+    version: int
+    source: str
+    time: datetime
+    subject: str
+    correlation_id: str
+    causation_id: str | None
+    region: str
+    site: str
+    data: dict = field(default_factory=dict)
+
+    @property
+    def routing_key(self) -> str:
+        return f"{self.type}.{self.region}.{self.site}"
+
+    def amqp_properties(self, app_id: str) -> dict:
+        return {
+            "message_id": self.id,
+            "type": self.type,
+            "delivery_mode": PERSISTENT,
+            "content_type": CONTENT_TYPE,
+            "app_id": app_id,
+        }
+
+    def to_dict(self) -> dict:
+        return EnvelopeSchema().dump(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+    def with_data(self, data: dict) -> "Envelope":
+        return replace(self, data=data)
+
+
+class EnvelopeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Za-z]+$", error="Must be PascalCase."))
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    source = fields.String(required=True, validate=_SOURCE)
+    time = Timestamp(required=True)
+    subject = fields.String(required=True, validate=validate.Length(min=1))
+    correlation_id = fields.String(required=True, validate=validate.Length(min=1))
+    causation_id = fields.String(required=True, allow_none=True)
+    region = fields.String(required=True, validate=_CODE)
+    site = fields.String(required=True, validate=_CODE)
+    data = fields.Dict(required=True)
+
+    def load(self, data, **kwargs):  # type: ignore[override]
+        loaded = super().load(data, **kwargs)
+        loaded["id"] = str(loaded["id"])
+        return Envelope(**loaded)
+
+
+def new_envelope(
+    *,
+    type: str,
+    data: dict,
+    source: str,
+    subject: str,
+    region: str,
+    site: str,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+    version: int = 1,
+    time: datetime | None = None,
+) -> Envelope:
+    return Envelope(
+        id=str(uuid.uuid4()),
+        type=type,
+        version=version,
+        source=source,
+        time=time or utcnow(),
+        subject=subject,
+        correlation_id=correlation_id or subject,
+        causation_id=causation_id,
+        region=region,
+        site=site,
+        data=data,
+    )
+
+
+def caused_by(cause: Envelope, **kwargs) -> Envelope:
+    """A follow-on event in the same flow: same correlation, caused by ``cause``."""
+    kwargs.setdefault("correlation_id", cause.correlation_id)
+    kwargs.setdefault("region", cause.region)
+    kwargs.setdefault("site", cause.site)
+    return new_envelope(causation_id=cause.id, **kwargs)
+
+
+def parse_envelope(body: bytes | str | Mapping) -> Envelope:
+    if isinstance(body, (bytes, bytearray)):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidMessage({"body": [f"Not UTF-8: {exc}"]}) from exc
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise InvalidMessage({"body": [f"Not JSON: {exc}"]}) from exc
+    if not isinstance(body, Mapping):
+        raise InvalidMessage({"body": ["Must be a JSON object (the event envelope)."]})
+    try:
+        return EnvelopeSchema().load(body)
+    except ValidationError as exc:
+        raise InvalidMessage(exc.messages) from exc
+
+
+def validate_data(envelope: Envelope, schema: Schema) -> dict:
+    """Load ``envelope.data`` with the consumer's schema; errors are reported under ``data``."""
+    try:
+        return schema.load(envelope.data, unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise InvalidMessage({"data": exc.messages}) from exc

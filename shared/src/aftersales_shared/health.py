@@ -1,0 +1,29 @@
+"""Readiness probes: the database answers, the broker answers and our topology is there."""
+from __future__ import annotations
+
+from kombu import Connection
+from sqlalchemy import Engine, text
+
+from .config import MessagingSettings
+
+
+def database_check(engine: Engine):
+    def check() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    return check
+
+
+def broker_check(settings: MessagingSettings, queue: str | None = None):
+    """Passive declares fail when the exchange (or this service's queue) was never declared."""
+
+    def check() -> None:
+        with Connection(settings.amqp_url, connect_timeout=2) as connection:
+            connection.connect()
+            channel = connection.channel()
+            channel.exchange_declare(settings.exchange, "topic", passive=True)
+            if queue:
+                channel.queue_declare(queue, passive=True)
+
+    return check

@@ -1,0 +1,31 @@
+"""What a service's composition root hands to the shared process entry points."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, MetaData, Table
+
+from .bus import EventBus
+from .config import MessagingSettings
+from .topology import Topology
+
+
+@dataclass
+class ServiceRuntime:
+    service: str
+    messaging: MessagingSettings
+    engine: Engine
+    metadata: MetaData
+    outbox: Table
+    migrations_dir: Path
+    bus: EventBus | None = None
+
+    @property
+    def topology(self) -> Topology | None:
+        if self.bus is None:
+            return None
+        return Topology(self.service, tuple(self.bus.event_types), self.messaging)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,112 @@
+"""Flask plumbing every service shares: OpenAPI, JSON errors, health, readiness and metrics."""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Iterable
+
+import flask_smorest
+from flask import Flask, Response, jsonify, request
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import HTTPException
+
+from .metrics import metrics_response
+
+log = logging.getLogger(__name__)
+ReadinessCheck = Callable[[], None]
+
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Bad input is a 400 with field errors, as the contract asks."""
+
+    ARGUMENTS_PARSER = _Parser()
+
+
+def field_errors(data) -> dict:
+    """webargs nests errors under their location ({"json": {...}}); callers want the fields themselves."""
+    if not isinstance(data, dict):
+        return {"request": [str(data)]}
+    errors = data.get("errors", data.get("messages"))
+    if not isinstance(errors, dict):
+        return {}
+    flat: dict = {}
+    for location, messages in errors.items():
+        if location in ("json", "query", "querystring", "headers", "form", "view_args") and isinstance(messages, dict):
+            flat.update(messages)
+        elif location in ("json", "query", "querystring") and isinstance(messages, list):
+            flat.setdefault("body" if location == "json" else "query", []).extend(messages)
+        else:
+            flat[location] = messages
+    return flat
+
+
+class Api(flask_smorest.Api):
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        errors = field_errors(data) or {"request": [data.get("message") or error.description]}
+        payload = {"code": error.code, "status": error.name, "errors": errors}
+        if data.get("message"):
+            payload["message"] = data["message"]
+        return payload, error.code, data.get("headers", {})
+
+
+def create_base_app(
+    service: str,
+    *,
+    title: str,
+    version: str = "1.0.0",
+    readiness_checks: dict[str, ReadinessCheck],
+    blueprints: Iterable[flask_smorest.Blueprint],
+    extra_metrics: Callable[[], bytes] | None = None,
+) -> Flask:
+    app = Flask(service)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+
+    @app.before_request
+    def _require_json_body():
+        if request.method in ("POST", "PUT", "PATCH") and request.get_data() and not request.is_json:
+            return jsonify(errors={"body": ["Content-Type must be application/json."]}, code=400), 400
+        return None
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        if isinstance(error, HTTPException):
+            return api.handle_http_exception(error)
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return jsonify(code=500, status="Internal Server Error", errors={"server": ["Internal error; it was logged."]}), 500
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz")
+    def readyz():
+        results, ready = {}, True
+        for name, check in readiness_checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which and why
+                ready = False
+                results[name] = f"unavailable: {type(exc).__name__}: {exc}"[:300]
+        return {"ready": ready, "checks": results}, 200 if ready else 503
+
+    @app.get("/metrics")
+    def metrics():
+        body, content_type = metrics_response(extra_metrics)
+        return Response(body, content_type=content_type)
+
+    return app
