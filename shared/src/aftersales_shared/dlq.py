@@ -9,6 +9,13 @@ from .consumer import ATTEMPTS_HEADER, ERROR_HEADER
 from .topology import Topology
 
 
+def _get(channel, queue: str):
+    """basic.get as a kombu Message: py-amqp's raw message has no ack()/reject() and raises
+    AttributeError for a property the publisher did not set (content_type, content_encoding)."""
+    raw = channel.basic_get(queue, no_ack=False)
+    return None if raw is None else channel.message_to_python(raw)
+
+
 def list_dead_letters(topology: Topology, limit: int) -> list[str]:
     """Peeks without consuming: every message looked at is returned to the queue."""
     lines = []
@@ -17,7 +24,7 @@ def list_dead_letters(topology: Topology, limit: int) -> list[str]:
         topology.declare(channel)
         taken = []
         for _ in range(limit):
-            message = channel.basic_get(topology.dlq_name, no_ack=False)
+            message = _get(channel, topology.dlq_name)
             if message is None:
                 break
             taken.append(message)
@@ -43,7 +50,7 @@ def replay_dead_letters(topology: Topology, limit: int) -> int:
         topology.declare(channel)
         producer = connection.Producer(channel=connection.channel())
         for _ in range(limit):
-            message = channel.basic_get(topology.dlq_name, no_ack=False)
+            message = _get(channel, topology.dlq_name)
             if message is None:
                 break
             headers = {k: v for k, v in (message.headers or {}).items()

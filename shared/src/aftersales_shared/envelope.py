@@ -58,7 +58,7 @@ class Envelope:
         }
 
     def to_dict(self) -> dict:
-        return EnvelopeSchema().dump(self)
+        return _SCHEMA.dump(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
@@ -87,6 +87,9 @@ class EnvelopeSchema(Schema):
         loaded = super().load(data, **kwargs)
         loaded["id"] = str(loaded["id"])
         return Envelope(**loaded)
+
+
+_SCHEMA = EnvelopeSchema()
 
 
 def new_envelope(
@@ -139,7 +142,7 @@ def parse_envelope(body: bytes | str | Mapping) -> Envelope:
     if not isinstance(body, Mapping):
         raise InvalidMessage({"body": ["Must be a JSON object (the event envelope)."]})
     try:
-        return EnvelopeSchema().load(body)
+        return _SCHEMA.load(body)
     except ValidationError as exc:
         raise InvalidMessage(exc.messages) from exc
 

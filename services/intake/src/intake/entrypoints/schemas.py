@@ -56,7 +56,8 @@ class TicketRequest(Schema):
 
     @validates("parts")
     def _distinct_parts(self, parts, **_):
-        seen = [part["part_no"] for part in parts]
+        # Runs even when an item failed its own validation; such an item has already been reported.
+        seen = [part["part_no"] for part in parts if "part_no" in part]
         duplicates = sorted({p for p in seen if seen.count(p) > 1})
         if duplicates:
             raise ValidationError(f"Each part_no once per ticket; repeated: {', '.join(duplicates)}.")

@@ -1,0 +1,115 @@
+"""Billing's side of the wire: the RepairCompleted it reads and the SettlementPosted it publishes."""
+from __future__ import annotations
+
+import json
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.fields import Money, Timestamp
+
+from ..domain.fees import SERVICE_TYPES
+from ..domain.settlement import LINE_KINDS, PAYERS, WARRANTY_STATUSES, CompletedJob, Settlement
+
+# Ids are stored in 64-character columns; a longer one is refused on arrival, not by the database.
+ID = validate.Length(1, 64)
+
+
+class Quantity(fields.Field):
+    """A Decimal count or number of hours as a JSON number with the same digits: 2, 1.5, 0.8333."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value == value.to_integral_value():
+            return int(value)
+        # The JSON encoder writes numbers only from int and binary floating point; the number parsed
+        # from the decimal's own text prints back as that same text. Quantities only: money stays a string.
+        return json.loads(str(value.normalize()))
+
+
+class _Line(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    description = fields.String(required=True)
+    part_no = fields.String(allow_none=True)
+    qty = Quantity(required=True)
+    unit_amount = Money(required=True)
+    amount = Money(required=True)
+    payer = fields.String(required=True, validate=validate.OneOf(PAYERS))
+
+
+class _Totals(Schema):
+    customer = Money(required=True)
+    manufacturer = Money(required=True)
+
+
+class SettlementPostedV1(Schema):
+    """SettlementPosted v1 data; also the shape of a settlement in billing's HTTP API."""
+
+    settlement_id = fields.String(required=True)
+    ticket_id = fields.String(required=True)
+    work_order_id = fields.String(required=True)
+    payee = fields.String(required=True)
+    warranty_status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    currency = fields.String(required=True)
+    lines = fields.List(fields.Nested(_Line), required=True)
+    totals = fields.Nested(_Totals, required=True)
+    period = fields.String(required=True)
+    posted_at = Timestamp(required=True)
+
+
+PUBLISHED = {"SettlementPosted": SettlementPostedV1}
+
+
+def settlement_posted_data(settlement: Settlement) -> dict:
+    return SettlementPostedV1().dump(settlement)
+
+
+class _PartUsed(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    part_no = fields.String(required=True, validate=ID)
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class _Product(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    category = fields.String(required=True, validate=validate.Length(1, 100))
+
+
+class RepairCompletedReader(Schema):
+    """What billing needs of RepairCompleted v1 to price the job; every other field is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ticket_id = fields.String(required=True, validate=ID)
+    work_order_id = fields.String(required=True, validate=ID)
+    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
+    warranty_status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    labour_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10080))
+    parts_used = fields.List(fields.Nested(_PartUsed), required=True)
+    completed_at = Timestamp(required=True)
+    product = fields.Nested(_Product, required=True)
+
+
+INCOMING_SCHEMAS = {"RepairCompleted": RepairCompletedReader()}
+
+
+def completed_job(event: Envelope) -> CompletedJob:
+    """The job as billing prices it; the service point that reported the work is the one paid for it."""
+    data = event.data
+    return CompletedJob(
+        ticket_id=data["ticket_id"],
+        work_order_id=data["work_order_id"],
+        payee=event.site,
+        category=data["product"]["category"],
+        service_type=data["service_type"],
+        warranty_status=data["warranty_status"],
+        labour_minutes=data["labour_minutes"],
+        parts_used=[(part["part_no"], part["qty"]) for part in data["parts_used"]],
+        completed_at=data["completed_at"],
+    )

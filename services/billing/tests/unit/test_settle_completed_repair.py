@@ -1,0 +1,183 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from aftersales_shared.bus import EventBus
+from aftersales_shared.envelope import InvalidMessage
+from aftersales_shared.testing.contract import assert_conforms, published_types
+from aftersales_shared.testing.fakes import InMemoryStore
+
+from billing.adapters.fee_schedule import load_default_schedule
+from billing.domain.fees import FeeSchedule, NoLabourRate, UnpricedPart
+from billing.entrypoints.events import INCOMING_SCHEMAS, PUBLISHED
+from billing.service_layer.handlers import Rules, event_handlers
+from fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 21, 9, 15, tzinfo=timezone.utc)
+
+
+def make_bus(schedule: FeeSchedule | None = None):
+    uow = FakeUnitOfWork(InMemoryStore())
+    rules = Rules(schedule=schedule or load_default_schedule(), clock=lambda: NOW)
+    return EventBus(lambda: uow, event_handlers(rules), INCOMING_SCHEMAS), uow
+
+
+@pytest.fixture
+def bus():
+    return make_bus()[0]
+
+
+@pytest.fixture
+def uow(bus):
+    return bus.uow_factory()
+
+
+def posted(uow):
+    return [event for event in uow.store.outbox if event.type == "SettlementPosted"]
+
+
+def test_the_incoming_test_event_itself_follows_the_contract(repair_completed):
+    assert_conforms(repair_completed().to_dict())
+
+
+def test_in_warranty_repair_books_one_settlement_paid_by_the_manufacturer(bus, uow, repair_completed):
+    event = repair_completed()
+
+    assert bus.handle(event) is True
+
+    (settlement,) = uow.settlements.for_ticket("T-1001")
+    (announcement,) = posted(uow)
+    assert announcement.data == {
+        "settlement_id": settlement.settlement_id,
+        "ticket_id": "T-1001",
+        "work_order_id": "WO-1001",
+        "payee": "SH-01",
+        "warranty_status": "in_warranty",
+        "currency": "CNY",
+        "lines": [
+            {"kind": "labour", "description": "Warranty labour fee (washing_machine, onsite)", "part_no": None,
+             "qty": 1, "unit_amount": "60.00", "amount": "60.00", "payer": "manufacturer"},
+            {"kind": "part", "description": "Main control board", "part_no": "PCB-100",
+             "qty": 1, "unit_amount": "180.00", "amount": "180.00", "payer": "manufacturer"},
+            {"kind": "part", "description": "Water filter cartridge", "part_no": "FLT-400",
+             "qty": 2, "unit_amount": "12.50", "amount": "25.00", "payer": "manufacturer"},
+        ],
+        "totals": {"customer": "0.00", "manufacturer": "265.00"},
+        "period": "2026-11",
+        "posted_at": "2026-11-21T09:15:00Z",
+    }
+
+
+def test_out_of_warranty_repair_is_charged_to_the_customer_by_the_hour_and_at_list_price(bus, uow, repair_completed):
+    bus.handle(repair_completed(warranty_status="out_of_warranty", labour_minutes=50))
+
+    (announcement,) = posted(uow)
+    lines = announcement.data["lines"]
+    assert [(l["kind"], l["qty"], l["unit_amount"], l["amount"], l["payer"]) for l in lines] == [
+        ("labour", 0.8333, "120.00", "100.00", "customer"),
+        ("part", 1, "260.00", "260.00", "customer"),
+        ("part", 2, "25.00", "50.00", "customer"),
+    ]
+    assert announcement.data["totals"] == {"customer": "410.00", "manufacturer": "0.00"}
+    assert announcement.to_json().count('"qty":0.8333,') == 1
+
+
+@pytest.mark.parametrize("warranty_status", ["in_warranty", "out_of_warranty"])
+def test_settlement_posted_conforms_to_the_contract_and_follows_its_cause(bus, uow, repair_completed, warranty_status):
+    event = repair_completed(warranty_status=warranty_status)
+
+    bus.handle(event)
+
+    (announcement,) = posted(uow)
+    assert_conforms(announcement.to_dict())
+    assert (announcement.source, announcement.subject, announcement.correlation_id) == ("billing", "T-1001", "T-1001")
+    assert announcement.causation_id == event.id
+    assert announcement.routing_key == "SettlementPosted.east.SH-01"
+    assert announcement.time == NOW
+
+
+def test_every_published_event_type_has_a_contract_schema():
+    assert set(PUBLISHED) <= published_types()
+
+
+def test_the_service_point_that_reported_the_work_is_the_payee(bus, uow, repair_completed):
+    bus.handle(repair_completed(site="GZ-02", region="south"))
+
+    (settlement,) = uow.settlements.for_ticket("T-1001")
+    assert settlement.payee == "GZ-02"
+    assert posted(uow)[0].routing_key == "SettlementPosted.south.GZ-02"
+
+
+def test_a_duplicated_envelope_books_one_settlement(bus, uow, repair_completed):
+    event = repair_completed()
+
+    assert bus.handle(event) is True
+    assert bus.handle(event) is False
+
+    assert len(uow.settlements.for_ticket("T-1001")) == 1
+    assert len(posted(uow)) == 1
+
+
+def test_a_second_report_of_the_same_work_order_books_nothing_more(bus, uow, repair_completed):
+    bus.handle(repair_completed())
+    first = uow.settlements.for_work_order("WO-1001")
+
+    assert bus.handle(repair_completed(labour_minutes=300, warranty_status="out_of_warranty")) is True
+
+    assert uow.settlements.for_ticket("T-1001") == [first]
+    assert len(posted(uow)) == 1
+
+
+def test_each_work_order_of_a_ticket_is_settled(bus, uow, repair_completed):
+    bus.handle(repair_completed(work_order_id="WO-1"))
+    bus.handle(repair_completed(work_order_id="WO-2", parts_used=[]))
+
+    settlements = uow.settlements.for_ticket("T-1001")
+    assert sorted(s.work_order_id for s in settlements) == ["WO-1", "WO-2"]
+    assert len({s.settlement_id for s in settlements}) == 2
+    assert len(posted(uow)) == 2
+
+
+def test_an_unpriced_part_raises_and_nothing_is_stored(bus, uow, repair_completed):
+    event = repair_completed(parts_used=[{"part_no": "PCB-100", "qty": 1}, {"part_no": "XYZ-999", "qty": 1}])
+
+    with pytest.raises(UnpricedPart, match="XYZ-999"):
+        bus.handle(event)
+
+    assert uow.settlements.for_ticket("T-1001") == []
+    assert uow.store.outbox == [] and uow.store.inbox == set()
+    # Not marked as seen: the consumer's retry prices it again rather than dropping it as a duplicate.
+    with pytest.raises(UnpricedPart):
+        bus.handle(event)
+
+
+def test_a_job_without_a_labour_rate_raises_and_nothing_is_stored(repair_completed):
+    schedule = FeeSchedule.from_mapping({
+        "currency": "CNY", "hourly_rate": "120.00", "minimum_call_out": "80.00",
+        "warranty_labour": {"washing_machine": {"onsite": "60.00"}}, "parts": {},
+    })
+    bus, uow = make_bus(schedule)
+
+    with pytest.raises(NoLabourRate, match="dishwasher"):
+        bus.handle(repair_completed(product={"category": "dishwasher", "model": "D", "serial": "S",
+                                             "purchase_date": None}, parts_used=[]))
+
+    assert uow.settlements.for_ticket("T-1001") == [] and uow.store.outbox == []
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"warranty_status": "unknown"}, "warranty_status"),
+    ({"service_type": "teleport"}, "service_type"),
+    ({"labour_minutes": "90"}, "labour_minutes"),
+    ({"labour_minutes": -5}, "labour_minutes"),
+    ({"parts_used": [{"part_no": "PCB-100", "qty": 0}]}, "parts_used"),
+    ({"completed_at": "2026-11-20T10:30:00"}, "completed_at"),
+    ({"product": {"model": "WM-700"}}, "product"),
+    ({"work_order_id": "W" * 65}, "work_order_id"),
+])
+def test_an_event_breaking_the_contract_is_refused_naming_the_field(bus, uow, repair_completed, changes, field):
+    with pytest.raises(InvalidMessage) as refused:
+        bus.handle(repair_completed(**changes))
+
+    assert field in refused.value.errors["data"]
+    assert uow.settlements.for_ticket("T-1001") == [] and uow.store.outbox == []

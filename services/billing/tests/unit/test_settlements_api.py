@@ -1,0 +1,129 @@
+import json
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from billing.adapters.tables import inbox, metadata, outbox, settlement_lines, settlements
+from billing.bootstrap import bootstrap
+from billing.config import Settings
+from billing.domain.fees import FeeSchedule, UnpricedPart
+from billing.entrypoints.flask_app import create_app
+
+NOW = datetime(2026, 11, 21, 9, 15, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def billing(tmp_path):
+    container = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'billing.db'}"), clock=lambda: NOW)
+    metadata.create_all(container.runtime.engine)
+    yield container
+    container.runtime.dispose()
+
+
+@pytest.fixture
+def client(billing):
+    return create_app(billing).test_client()
+
+
+def row_counts(billing) -> dict:
+    with billing.runtime.engine.connect() as connection:
+        return {table.name: connection.execute(select(func.count()).select_from(table)).scalar()
+                for table in (settlements, settlement_lines, inbox, outbox)}
+
+
+def published_data(billing) -> list[dict]:
+    with billing.runtime.engine.connect() as connection:
+        bodies = connection.execute(select(outbox.c.body).order_by(outbox.c.position)).scalars()
+        return [json.loads(body)["data"] for body in bodies]
+
+
+def test_settlements_of_a_ticket_read_exactly_as_the_event_that_announced_them(billing, client, repair_completed):
+    billing.runtime.bus.handle(repair_completed(work_order_id="WO-1"))
+    billing.runtime.bus.handle(repair_completed(work_order_id="WO-2", warranty_status="out_of_warranty",
+                                                labour_minutes=50))
+    billing.runtime.bus.handle(repair_completed(ticket_id="T-OTHER", work_order_id="WO-3"))
+
+    response = client.get("/api/v1/settlements?ticket_id=T-1001")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert sorted(body, key=lambda s: s["work_order_id"]) == published_data(billing)[:2]
+    assert {s["work_order_id"]: s["totals"] for s in body} == {
+        "WO-1": {"customer": "0.00", "manufacturer": "265.00"},
+        "WO-2": {"customer": "410.00", "manufacturer": "0.00"},
+    }
+    assert '"qty":0.8333' in response.get_data(as_text=True).replace(" ", "")
+
+
+def test_one_settlement_by_id(billing, client, repair_completed):
+    billing.runtime.bus.handle(repair_completed())
+    (announced,) = published_data(billing)
+
+    response = client.get(f"/api/v1/settlements/{announced['settlement_id']}")
+
+    assert response.status_code == 200
+    assert response.get_json() == announced
+
+
+def test_a_ticket_without_settlements_has_an_empty_list(client):
+    response = client.get("/api/v1/settlements?ticket_id=T-NONE")
+
+    assert response.status_code == 200
+    assert response.get_json() == []
+
+
+@pytest.mark.parametrize("query", ["", "?ticket_id=", "?ticket=T-1001", f"?ticket_id={'T' * 65}"])
+def test_listing_without_a_usable_ticket_id_is_a_400_naming_it(client, query):
+    response = client.get(f"/api/v1/settlements{query}")
+
+    assert response.status_code == 400
+    assert list(response.get_json()["errors"]) == ["ticket_id"]
+
+
+def test_an_unknown_settlement_is_a_404_naming_the_id(client):
+    response = client.get("/api/v1/settlements/no-such-settlement")
+
+    assert response.status_code == 404
+    assert "settlement_id" in response.get_json()["errors"]
+
+
+def test_settlements_cannot_be_posted_over_http(billing, client):
+    response = client.post("/api/v1/settlements", json={"ticket_id": "T-1001"})
+
+    assert response.status_code == 405
+    assert row_counts(billing) == {"settlements": 0, "settlement_lines": 0, "inbox": 0, "outbox": 0}
+
+
+def test_fee_schedule_in_force_reads_like_a_schedule_file_with_money_as_strings(billing, client):
+    response = client.get("/api/v1/fee-schedule")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["currency"] == "CNY"
+    assert body["hourly_rate"] == "120.00" and body["minimum_call_out"] == "80.00"
+    assert body["warranty_labour"]["washing_machine"]["onsite"] == "60.00"
+    assert body["parts"]["FLT-400"] == {"description": "Water filter cartridge", "cost": "12.50", "list_price": "25.00"}
+    assert FeeSchedule.from_mapping(body) == billing.rules.schedule
+
+
+def test_second_report_of_a_work_order_books_one_row_in_the_database(billing, repair_completed):
+    event = repair_completed()
+    billing.runtime.bus.handle(event)
+    billing.runtime.bus.handle(event)
+    billing.runtime.bus.handle(repair_completed(labour_minutes=500))
+
+    assert row_counts(billing) == {"settlements": 1, "settlement_lines": 3, "inbox": 2, "outbox": 1}
+
+
+def test_an_unpriced_part_leaves_the_database_unchanged(billing, repair_completed):
+    with pytest.raises(UnpricedPart):
+        billing.runtime.bus.handle(repair_completed(parts_used=[{"part_no": "NOPE-1", "qty": 1}]))
+
+    assert row_counts(billing) == {"settlements": 0, "settlement_lines": 0, "inbox": 0, "outbox": 0}
+
+
+def test_health_and_openapi(client):
+    assert client.get("/healthz").status_code == 200
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/settlements", "/api/v1/settlements/{settlement_id}", "/api/v1/fee-schedule"} <= set(paths)

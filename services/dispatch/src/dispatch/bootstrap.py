@@ -1,0 +1,42 @@
+"""The composition root: settings in, a wired service out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from aftersales_shared.bus import EventBus
+from aftersales_shared.db import make_engine
+from aftersales_shared.runtime import ServiceRuntime
+from aftersales_shared.timeutil import utcnow
+
+from .adapters.tables import metadata, outbox
+from .config import Settings
+from .entrypoints.events import INCOMING_SCHEMAS
+from .service_layer.handlers import event_handlers
+from .service_layer.unit_of_work import DispatchUnitOfWork
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class Dispatch:
+    runtime: ServiceRuntime
+    uow_factory: Callable[[], DispatchUnitOfWork]
+    clock: Callable[[], datetime]
+
+
+def bootstrap(settings: Settings | None = None, clock=utcnow) -> Dispatch:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    uow_factory = lambda: DispatchUnitOfWork(engine)  # noqa: E731
+    runtime = ServiceRuntime(
+        service="dispatch", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
+        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(clock), INCOMING_SCHEMAS),
+    )
+    return Dispatch(runtime, uow_factory, clock)
+
+
+def build_runtime() -> ServiceRuntime:
+    return bootstrap().runtime

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.work_orders import Completion
+
+
+@dataclass(frozen=True)
+class RegisterEngineer:
+    engineer_id: str
+    name: str
+    site: str
+    region: str
+    skills: tuple[str, ...]
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class CompleteWorkOrder:
+    work_order_id: str
+    report: Completion

@@ -1,0 +1,18 @@
+from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
+
+from ..adapters.repository import (
+    AbstractEngineerRepository, AbstractWorkOrderRepository, SqlEngineerRepository, SqlWorkOrderRepository,
+)
+from ..adapters.tables import inbox, outbox
+
+
+class DispatchUnitOfWork(SqlAlchemyUnitOfWork):
+    engineers: AbstractEngineerRepository
+    work_orders: AbstractWorkOrderRepository
+
+    def __init__(self, engine):
+        super().__init__(engine, outbox, inbox)
+
+    def open_repositories(self, connection) -> None:
+        self.engineers = SqlEngineerRepository(connection)
+        self.work_orders = SqlWorkOrderRepository(connection)

@@ -1,0 +1,231 @@
+"""Tickets, failure reports with their cost, and the installed base, in FRACAS's database."""
+from __future__ import annotations
+
+import abc
+from datetime import date, datetime
+from typing import Sequence
+
+from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain.failures import (
+    FAILURE_OUTCOMES, FailureCost, FailureDetail, FailureRecord, PartUsed, Product, TicketFacts, failure_day,
+)
+from ..domain.installed_base import InstalledUnit
+from ..domain.reliability import FailureObservation
+from .tables import failure_costs, failure_records, installed_units, tickets
+
+
+class AbstractTicketRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, ticket: TicketFacts) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, ticket_id: str) -> TicketFacts | None: ...
+
+
+class AbstractFailureRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, record: FailureRecord) -> None:
+        """Stores the report itself; cost and DOA flag are joined in when it is read."""
+
+    @abc.abstractmethod
+    def get(self, work_order_id: str) -> FailureRecord | None: ...
+
+    @abc.abstractmethod
+    def for_ticket(self, ticket_id: str) -> list[FailureRecord]: ...
+
+    @abc.abstractmethod
+    def add_cost(self, cost: FailureCost) -> None: ...
+
+    @abc.abstractmethod
+    def cost_of(self, work_order_id: str) -> FailureCost | None: ...
+
+    @abc.abstractmethod
+    def observations_for_model(self, model: str) -> list[FailureObservation]:
+        """Failing repairs of units of ``model``: registered as that model, or unregistered and reported as it."""
+
+
+class AbstractInstalledBaseRepository(abc.ABC):
+    @abc.abstractmethod
+    def register(self, units: Sequence[InstalledUnit], registered_at: datetime) -> None:
+        """Adds the units; a serial already registered takes the new details."""
+
+    @abc.abstractmethod
+    def get(self, serial: str) -> InstalledUnit | None: ...
+
+    @abc.abstractmethod
+    def purchase_dates(self, model: str) -> dict[str, date]:
+        """serial -> purchase date of every registered unit of ``model``."""
+
+
+class SqlTicketRepository(AbstractTicketRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def add(self, ticket: TicketFacts) -> None:
+        product = ticket.product
+        self.connection.execute(insert(tickets).values(
+            ticket_id=ticket.ticket_id, model=product.model, serial=product.serial, category=product.category,
+            purchase_date=product.purchase_date, batch=product.batch, symptom_code=ticket.symptom_code,
+            first_open_failure=ticket.first_open_failure, created_at=ticket.created_at,
+        ))
+
+    def get(self, ticket_id: str) -> TicketFacts | None:
+        row = self.connection.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).mappings().first()
+        if row is None:
+            return None
+        return TicketFacts(
+            ticket_id=row["ticket_id"], product=_product(row), symptom_code=row["symptom_code"],
+            first_open_failure=row["first_open_failure"], created_at=row["created_at"],
+        )
+
+
+_RECORD_COLUMNS = [
+    *failure_records.c,
+    failure_costs.c.settlement_id, failure_costs.c.currency, failure_costs.c.customer,
+    failure_costs.c.manufacturer, failure_costs.c.posted_at,
+    tickets.c.first_open_failure,
+]
+
+
+class SqlFailureRepository(AbstractFailureRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def add(self, record: FailureRecord) -> None:
+        self.connection.execute(insert(failure_records).values(**_record_row(record)))
+
+    def get(self, work_order_id: str) -> FailureRecord | None:
+        records = self._records(failure_records.c.work_order_id == work_order_id)
+        return records[0] if records else None
+
+    def for_ticket(self, ticket_id: str) -> list[FailureRecord]:
+        return self._records(failure_records.c.ticket_id == ticket_id)
+
+    def _records(self, condition) -> list[FailureRecord]:
+        query = (
+            select(*_RECORD_COLUMNS)
+            .select_from(
+                failure_records
+                .outerjoin(failure_costs, failure_costs.c.work_order_id == failure_records.c.work_order_id)
+                .outerjoin(tickets, tickets.c.ticket_id == failure_records.c.ticket_id)
+            )
+            .where(condition)
+            .order_by(failure_records.c.completed_at, failure_records.c.work_order_id)
+        )
+        return [_record(row) for row in self.connection.execute(query).mappings()]
+
+    def add_cost(self, cost: FailureCost) -> None:
+        self.connection.execute(insert(failure_costs).values(
+            work_order_id=cost.work_order_id, settlement_id=cost.settlement_id, ticket_id=cost.ticket_id,
+            currency=cost.currency, customer=cost.customer, manufacturer=cost.manufacturer,
+            posted_at=cost.posted_at,
+        ))
+
+    def cost_of(self, work_order_id: str) -> FailureCost | None:
+        row = self.connection.execute(
+            select(failure_costs).where(failure_costs.c.work_order_id == work_order_id)
+        ).mappings().first()
+        return None if row is None else _cost(row, row["ticket_id"])
+
+    def observations_for_model(self, model: str) -> list[FailureObservation]:
+        query = (
+            select(failure_records.c.serial, failure_records.c.purchase_date, failure_records.c.completed_at)
+            .select_from(
+                failure_records.outerjoin(installed_units, installed_units.c.serial == failure_records.c.serial)
+            )
+            .where(
+                failure_records.c.outcome.in_(sorted(FAILURE_OUTCOMES)),
+                or_(
+                    installed_units.c.model == model,
+                    and_(installed_units.c.serial.is_(None), failure_records.c.model == model),
+                ),
+            )
+        )
+        return [
+            FailureObservation(row.serial, row.purchase_date, failure_day(row.completed_at))
+            for row in self.connection.execute(query)
+        ]
+
+
+class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def register(self, units: Sequence[InstalledUnit], registered_at: datetime) -> None:
+        if not units:
+            return
+        dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(installed_units)
+        # One statement per batch, and safe against a concurrent registration of the same serial.
+        statement = statement.on_conflict_do_update(
+            index_elements=[installed_units.c.serial],
+            set_={name: statement.excluded[name]
+                  for name in ("model", "category", "purchase_date", "batch", "registered_at")},
+        )
+        self.connection.execute(statement, [
+            {"serial": unit.serial, "model": unit.model, "category": unit.category,
+             "purchase_date": unit.purchase_date, "batch": unit.batch, "registered_at": registered_at}
+            for unit in units
+        ])
+
+    def get(self, serial: str) -> InstalledUnit | None:
+        row = self.connection.execute(
+            select(installed_units).where(installed_units.c.serial == serial)
+        ).mappings().first()
+        if row is None:
+            return None
+        return InstalledUnit(row["serial"], row["model"], row["category"], row["purchase_date"], row["batch"])
+
+    def purchase_dates(self, model: str) -> dict[str, date]:
+        rows = self.connection.execute(
+            select(installed_units.c.serial, installed_units.c.purchase_date).where(installed_units.c.model == model)
+        )
+        return {row.serial: row.purchase_date for row in rows}
+
+
+def _product(row) -> Product:
+    return Product(row["model"], row["serial"], row["category"], row["purchase_date"], row["batch"])
+
+
+def _record_row(record: FailureRecord) -> dict:
+    failure, product = record.failure, record.product
+    return {
+        "work_order_id": record.work_order_id, "ticket_id": record.ticket_id, "engineer_id": record.engineer_id,
+        "outcome": record.outcome, "completed_at": record.completed_at,
+        "symptom_code": failure.symptom_code, "failure_mode": failure.failure_mode,
+        "cause_code": failure.cause_code, "failed_part_no": failure.failed_part_no,
+        "description": failure.description,
+        "model": product.model, "serial": product.serial, "category": product.category,
+        "purchase_date": product.purchase_date, "batch": product.batch,
+        "parts_used": [
+            {"part_no": p.part_no, "qty": p.qty, "faulty_serial": p.faulty_serial, "new_serial": p.new_serial}
+            for p in record.parts_used
+        ],
+        "warranty_status": record.warranty_status,
+    }
+
+
+def _cost(row, ticket_id: str) -> FailureCost | None:
+    if row["settlement_id"] is None:
+        return None
+    return FailureCost(
+        work_order_id=row["work_order_id"], settlement_id=row["settlement_id"], ticket_id=ticket_id,
+        customer=row["customer"], manufacturer=row["manufacturer"], currency=row["currency"],
+        posted_at=row["posted_at"],
+    )
+
+
+def _record(row) -> FailureRecord:
+    return FailureRecord(
+        work_order_id=row["work_order_id"], ticket_id=row["ticket_id"], engineer_id=row["engineer_id"],
+        outcome=row["outcome"], completed_at=row["completed_at"],
+        failure=FailureDetail(row["symptom_code"], row["failure_mode"], row["cause_code"],
+                              row["failed_part_no"], row["description"]),
+        product=_product(row),
+        parts_used=tuple(PartUsed(**part) for part in row["parts_used"]),
+        warranty_status=row["warranty_status"],
+        first_open_failure=row["first_open_failure"],
+        cost=_cost(row, row["ticket_id"]),
+    )

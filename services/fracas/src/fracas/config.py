@@ -1,0 +1,22 @@
+"""FRACAS's settings from the environment; parsing only."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from aftersales_shared.config import MessagingSettings
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/fracas.db"
+    messaging: MessagingSettings = field(default_factory=MessagingSettings)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        return cls(
+            database_url=environ.get("DATABASE_URL") or "sqlite:///var/fracas.db",
+            messaging=MessagingSettings.from_env(environ),
+        )

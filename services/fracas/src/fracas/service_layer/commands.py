@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.installed_base import InstalledUnit
+
+
+@dataclass(frozen=True)
+class RegisterInstalledBase:
+    units: tuple[InstalledUnit, ...]

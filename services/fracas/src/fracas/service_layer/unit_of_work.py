@@ -1,0 +1,21 @@
+from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
+
+from ..adapters.repository import (
+    AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository,
+    SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
+)
+from ..adapters.tables import inbox, outbox
+
+
+class FracasUnitOfWork(SqlAlchemyUnitOfWork):
+    tickets: AbstractTicketRepository
+    failures: AbstractFailureRepository
+    installed_base: AbstractInstalledBaseRepository
+
+    def __init__(self, engine):
+        super().__init__(engine, outbox, inbox)
+
+    def open_repositories(self, connection) -> None:
+        self.tickets = SqlTicketRepository(connection)
+        self.failures = SqlFailureRepository(connection)
+        self.installed_base = SqlInstalledBaseRepository(connection)

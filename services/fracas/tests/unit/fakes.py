@@ -1,0 +1,131 @@
+"""In-memory stand-ins for FRACAS's repositories and unit of work; transactional like the real ones."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Sequence
+
+from aftersales_shared.testing.fakes import InMemoryStore, InMemoryUnitOfWork
+
+from fracas.adapters.repository import (
+    AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository,
+)
+from fracas.domain.failures import FailureCost, FailureRecord, TicketFacts
+from fracas.domain.installed_base import InstalledUnit
+from fracas.domain.reliability import FailureObservation
+
+
+class FakeTicketRepository(AbstractTicketRepository):
+    def __init__(self, rows: dict[str, TicketFacts]):
+        self.rows = rows
+
+    def add(self, ticket: TicketFacts) -> None:
+        assert ticket.ticket_id not in self.rows, "primary key violated"
+        self.rows[ticket.ticket_id] = ticket
+
+    def get(self, ticket_id: str) -> TicketFacts | None:
+        return self.rows.get(ticket_id)
+
+
+class FakeInstalledBaseRepository(AbstractInstalledBaseRepository):
+    def __init__(self, rows: dict[str, InstalledUnit]):
+        self.rows = rows
+
+    def register(self, units: Sequence[InstalledUnit], registered_at: datetime) -> None:
+        self.rows.update((unit.serial, unit) for unit in units)
+
+    def get(self, serial: str) -> InstalledUnit | None:
+        return self.rows.get(serial)
+
+    def purchase_dates(self, model: str) -> dict[str, date]:
+        return {unit.serial: unit.purchase_date for unit in self.rows.values() if unit.model == model}
+
+
+class FakeFailureRepository(AbstractFailureRepository):
+    def __init__(self, rows: dict[str, FailureRecord], costs: dict[str, FailureCost],
+                 tickets: FakeTicketRepository, installed_base: FakeInstalledBaseRepository):
+        self.rows = rows
+        self.costs = costs
+        self.tickets = tickets
+        self.installed_base = installed_base
+
+    def add(self, record: FailureRecord) -> None:
+        assert record.work_order_id not in self.rows, "primary key violated"
+        self.rows[record.work_order_id] = record
+
+    def get(self, work_order_id: str) -> FailureRecord | None:
+        record = self.rows.get(work_order_id)
+        return None if record is None else self._joined(record)
+
+    def for_ticket(self, ticket_id: str) -> list[FailureRecord]:
+        records = [self._joined(r) for r in self.rows.values() if r.ticket_id == ticket_id]
+        return sorted(records, key=lambda r: (r.completed_at, r.work_order_id))
+
+    def _joined(self, record: FailureRecord) -> FailureRecord:
+        ticket = self.tickets.get(record.ticket_id)
+        return dataclasses.replace(
+            record,
+            cost=self.costs.get(record.work_order_id),
+            first_open_failure=None if ticket is None else ticket.first_open_failure,
+        )
+
+    def add_cost(self, cost: FailureCost) -> None:
+        assert cost.work_order_id not in self.costs, "primary key violated"
+        self.costs[cost.work_order_id] = cost
+
+    def cost_of(self, work_order_id: str) -> FailureCost | None:
+        return self.costs.get(work_order_id)
+
+    def observations_for_model(self, model: str) -> list[FailureObservation]:
+        observations = []
+        for record in self.rows.values():
+            unit = self.installed_base.get(record.product.serial)
+            belongs = unit.model == model if unit is not None else record.product.model == model
+            if record.counts_as_failure and belongs:
+                observations.append(
+                    FailureObservation(record.product.serial, record.product.purchase_date, record.failed_on)
+                )
+        return observations
+
+
+class FakeStore(InMemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tickets: dict[str, TicketFacts] = {}
+        self.failures: dict[str, FailureRecord] = {}
+        self.costs: dict[str, FailureCost] = {}
+        self.units: dict[str, InstalledUnit] = {}
+
+
+class FakeUnitOfWork(InMemoryUnitOfWork):
+    """Repositories work on copies of the store; only ``commit()`` writes them back."""
+
+    store: FakeStore
+
+    def __init__(self, store: FakeStore | None = None):
+        super().__init__(store or FakeStore())
+        self._open_repositories()
+
+    def _open_repositories(self) -> None:
+        with self.store.lock:
+            self.tickets = FakeTicketRepository(dict(self.store.tickets))
+            self.installed_base = FakeInstalledBaseRepository(dict(self.store.units))
+            self.failures = FakeFailureRepository(
+                dict(self.store.failures), dict(self.store.costs), self.tickets, self.installed_base
+            )
+
+    def _begin(self) -> None:
+        super()._begin()
+        self._open_repositories()
+
+    def _commit(self, events) -> None:
+        with self.store.lock:
+            self.store.tickets = dict(self.tickets.rows)
+            self.store.units = dict(self.installed_base.rows)
+            self.store.failures = dict(self.failures.rows)
+            self.store.costs = dict(self.failures.costs)
+            super()._commit(events)
+
+    def rollback(self) -> None:
+        super().rollback()
+        self._open_repositories()

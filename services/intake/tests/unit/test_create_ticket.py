@@ -1,0 +1,117 @@
+from datetime import date, timedelta
+
+import pytest
+
+from aftersales_shared.testing.contract import assert_conforms
+
+from intake.domain.tickets import Fault, IdempotencyConflict, Product, customer_id_for
+from intake.service_layer import handlers
+
+from fakes import FakeUnitOfWork
+from samples import ACCEPTED_AT, ticket_command
+
+
+def test_creates_an_open_ticket_with_its_decisions(store, uow_factory, rules):
+    ticket, created = handlers.create_ticket(ticket_command(), uow_factory(), rules)
+
+    assert created is True
+    assert store.tickets[ticket.id].ticket_no == ticket.ticket_no == "SH01-20260310-0001"
+    assert ticket.status == "open"
+    assert ticket.created_at == ACCEPTED_AT
+    assert (ticket.warranty.status, ticket.warranty.expires_on) == ("in_warranty", date(2026, 6, 1))
+    assert ticket.sla.respond_by == ACCEPTED_AT + timedelta(hours=4)
+    assert ticket.sla.resolve_by == ACCEPTED_AT + timedelta(hours=24)
+    assert ticket.customer.customer_id == customer_id_for("+86 138 0013 8000")
+    assert [entry.type for entry in ticket.timeline] == ["TicketCreated"]
+
+
+def test_emits_exactly_one_ticket_created_that_conforms_to_the_contract(store, uow_factory, rules):
+    uow = uow_factory()
+    ticket, _ = handlers.create_ticket(ticket_command(), uow, rules)
+
+    assert [e.type for e in store.outbox] == ["TicketCreated"]
+    assert uow.committed == store.outbox
+    event = store.outbox[0]
+    assert_conforms(event.to_dict())
+    assert event.routing_key == "TicketCreated.east.SH-01"
+    assert event.source == "intake"
+    assert event.subject == event.correlation_id == ticket.id
+    assert event.causation_id is None
+    assert (event.region, event.site) == ("east", "SH-01")
+    assert event.time == ACCEPTED_AT
+    assert event.data["ticket_id"] == ticket.id
+    assert event.data["ticket_no"] == ticket.ticket_no
+    assert event.data["warranty"] == {"status": "in_warranty", "expires_on": "2026-06-01"}
+    assert event.data["sla"] == {"respond_by": "2026-03-10T13:30:00Z", "resolve_by": "2026-03-11T09:30:00Z"}
+    assert event.data["parts"] == [{"part_no": "PSU-55", "qty": 1}]
+    assert event.data["product"]["purchase_date"] == "2025-06-01"
+    assert event.data["fault"]["first_open_failure"] is False
+    assert ticket.timeline[0].event_id == event.id
+
+
+@pytest.mark.parametrize("overrides", [
+    {"product": Product("TV-55X", "SN-0001", "television", purchase_date=None)},
+    {"parts": (), "customer_address": None, "priority": "P4", "channel": "dealer", "partner_id": "D-17"},
+    {"fault": Fault("Dead on arrival", first_open_failure=True)},
+])
+def test_every_shape_of_ticket_created_conforms(store, uow_factory, rules, overrides):
+    handlers.create_ticket(ticket_command(**overrides), uow_factory(), rules)
+    (event,) = store.outbox
+    assert_conforms(event.to_dict())
+
+
+def test_without_purchase_date_the_event_says_unknown(store, uow_factory, rules):
+    command = ticket_command(product=Product("TV-55X", "SN-0001", "television", purchase_date=None))
+    handlers.create_ticket(command, uow_factory(), rules)
+    assert store.outbox[0].data["warranty"] == {"status": "unknown", "expires_on": None}
+
+
+def test_ticket_numbers_count_per_site_and_day(store, uow_factory, rules):
+    numbers = [handlers.create_ticket(ticket_command(site=site), uow_factory(), rules)[0].ticket_no
+               for site in ("SH-01", "SH-01", "BJ-02", "SH-01")]
+    assert numbers == ["SH01-20260310-0001", "SH01-20260310-0002", "BJ02-20260310-0001", "SH01-20260310-0003"]
+
+
+def test_same_idempotency_key_and_request_gives_the_same_ticket_and_emits_nothing_more(store, uow_factory, rules):
+    command = ticket_command(idempotency_key="k-1", request_hash="h-1")
+    first, first_created = handlers.create_ticket(command, uow_factory(), rules)
+    replay_uow = uow_factory()
+    again, again_created = handlers.create_ticket(command, replay_uow, rules)
+
+    assert (first_created, again_created) == (True, False)
+    assert again.id == first.id
+    assert again.ticket_no == first.ticket_no
+    assert [e.type for e in again.timeline] == ["TicketCreated"]
+    assert len(store.tickets) == 1
+    assert len(store.outbox) == 1
+    assert replay_uow.committed == []
+
+
+def test_same_idempotency_key_with_another_request_is_a_conflict_and_changes_nothing(store, uow_factory, rules):
+    handlers.create_ticket(ticket_command(idempotency_key="k-1", request_hash="h-1"), uow_factory(), rules)
+    before = (dict(store.tickets), dict(store.timeline), list(store.outbox))
+
+    with pytest.raises(IdempotencyConflict):
+        handlers.create_ticket(
+            ticket_command(priority="P1", idempotency_key="k-1", request_hash="h-2"), uow_factory(), rules)
+
+    assert (dict(store.tickets), dict(store.timeline), list(store.outbox)) == before
+
+
+def test_without_a_key_each_request_is_a_new_ticket(store, uow_factory, rules):
+    first, _ = handlers.create_ticket(ticket_command(), uow_factory(), rules)
+    second, _ = handlers.create_ticket(ticket_command(), uow_factory(), rules)
+    assert first.id != second.id
+    assert len(store.outbox) == 2
+
+
+def test_a_failure_before_commit_leaves_no_trace(store, rules):
+    class BrokenOutbox(FakeUnitOfWork):
+        def emit(self, envelope):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        handlers.create_ticket(ticket_command(idempotency_key="k-1", request_hash="h"), BrokenOutbox(store), rules)
+
+    assert store.tickets == {} and store.timeline == {} and store.outbox == []
+    assert store.rows.idempotency == {} and store.rows.sequences == {}

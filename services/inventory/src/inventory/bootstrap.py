@@ -1,0 +1,39 @@
+"""The composition root: settings in, a wired service out."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from aftersales_shared.bus import EventBus
+from aftersales_shared.db import make_engine
+from aftersales_shared.runtime import ServiceRuntime
+
+from .adapters.tables import metadata, outbox
+from .config import Settings
+from .entrypoints.events import INCOMING_SCHEMAS
+from .service_layer.handlers import EVENT_HANDLERS
+from .service_layer.unit_of_work import InventoryUnitOfWork
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class Inventory:
+    runtime: ServiceRuntime
+    uow_factory: Callable[[], InventoryUnitOfWork]
+
+
+def bootstrap(settings: Settings | None = None) -> Inventory:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    uow_factory = lambda: InventoryUnitOfWork(engine)  # noqa: E731
+    runtime = ServiceRuntime(
+        service="inventory", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
+        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, EVENT_HANDLERS, INCOMING_SCHEMAS),
+    )
+    return Inventory(runtime, uow_factory)
+
+
+def build_runtime() -> ServiceRuntime:
+    return bootstrap().runtime

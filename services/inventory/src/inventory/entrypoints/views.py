@@ -1,0 +1,50 @@
+"""inventory's HTTP API."""
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+
+from aftersales_shared.web import Blueprint
+
+from ..domain.stock import StockLevel
+from ..service_layer import handlers
+from ..service_layer.commands import ReceiveStock
+from .schemas import ReceiptRequest, SiteQuery, StockLevelOut, StockQuery
+
+stock = Blueprint("stock", __name__, url_prefix="/api/v1/stock", description="Spare parts per service point")
+
+
+def _inventory():
+    return current_app.extensions["inventory"]
+
+
+@stock.route("")
+class StockOfPart(MethodView):
+    @stock.arguments(StockQuery, location="query")
+    @stock.response(200, StockLevelOut)
+    def get(self, query):
+        """Stock of one part at one site; a part never received there is all zeros."""
+        with _inventory().uow_factory() as uow:
+            level = uow.stock.get(query["site"], query["part_no"])
+        return level or StockLevel(query["site"], query["part_no"])
+
+
+@stock.route("/levels")
+class StockAtSite(MethodView):
+    @stock.arguments(SiteQuery, location="query")
+    @stock.response(200, StockLevelOut(many=True))
+    def get(self, query):
+        """Every part stocked at a site, by part number."""
+        with _inventory().uow_factory() as uow:
+            return uow.stock.at_site(query["site"])
+
+
+@stock.route("/receipts")
+class StockReceipts(MethodView):
+    @stock.arguments(ReceiptRequest)
+    @stock.response(201, StockLevelOut)
+    def post(self, body):
+        """Book parts received at a site; the part's moving-average unit cost follows."""
+        command = ReceiveStock(site=body["site"], part_no=body["part_no"], qty=body["qty"],
+                               unit_cost=body["unit_cost"])
+        return handlers.receive_stock(command, _inventory().uow_factory())

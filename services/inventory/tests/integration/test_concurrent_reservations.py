@@ -1,0 +1,58 @@
+"""Many consumers reserving the same part at once must never promise more than is on the shelf."""
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from inventory.adapters.tables import outbox, reservation_lines
+from inventory.service_layer import handlers
+from inventory.service_layer.commands import ReceiveStock
+from ticket_events import repair_completed, ticket_created
+
+SITE, PART = "SH-01", "PUMP-1"
+
+
+def handle_all_at_once(bus, events):
+    start = threading.Barrier(len(events))
+
+    def handle(event):
+        start.wait(timeout=30)
+        return bus.handle(event)
+
+    with ThreadPoolExecutor(max_workers=len(events)) as pool:
+        return list(pool.map(handle, events))
+
+
+def level(inventory):
+    with inventory.uow_factory() as uow:
+        return uow.stock.get(SITE, PART)
+
+
+def test_twenty_tickets_racing_for_ten_units_reserve_exactly_ten(inventory):
+    handlers.receive_stock(ReceiveStock(SITE, PART, 10, Decimal("35.50")), inventory.uow_factory())
+    tickets = [ticket_created([(PART, 1)], site=SITE) for _ in range(20)]
+
+    assert handle_all_at_once(inventory.runtime.bus, tickets) == [True] * 20
+
+    with inventory.runtime.engine.connect() as connection:
+        emitted = Counter(connection.execute(select(outbox.c.event_type)).scalars())
+        held = connection.execute(select(func.sum(reservation_lines.c.qty))).scalar()
+    assert emitted == {"PartReserved": 10, "PartReservationFailed": 10}
+    assert held == 10
+    stock = level(inventory)
+    assert (stock.on_hand, stock.reserved, stock.available) == (10, 10, 0)
+
+
+def test_a_ticket_and_its_repair_handled_at_the_same_moment_leave_nothing_held(inventory):
+    handlers.receive_stock(ReceiveStock(SITE, PART, 10, Decimal("35.50")), inventory.uow_factory())
+    events = []
+    for _ in range(8):
+        created = ticket_created([(PART, 1)], site=SITE)
+        events += [created, repair_completed(created.data["ticket_id"], [(PART, 1)], site=SITE)]
+
+    assert handle_all_at_once(inventory.runtime.bus, events) == [True] * 16
+
+    stock = level(inventory)
+    assert (stock.on_hand, stock.reserved) == (2, 0)
