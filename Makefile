@@ -28,7 +28,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_messaging.py
 
 schemas: $(STAMP)
-	$(PY) -m aftersales_shared.export_schemas docs/events
+	$(PY) -m aftersales_shared.export_schemas docs/events $(SERVICES)
 
 clean:
 	rm -rf $(VENV) var

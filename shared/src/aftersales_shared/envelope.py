@@ -74,7 +74,7 @@ class EnvelopeSchema(Schema):
     id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Za-z]+$", error="Must be PascalCase."))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    source = fields.String(required=True, validate=_SOURCE)
+    source = fields.String(required=True, validate=[_SOURCE, validate.Length(max=100)])
     time = Timestamp(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1))
     correlation_id = fields.String(required=True, validate=validate.Length(min=1))

@@ -20,7 +20,8 @@ def broker_check(settings: MessagingSettings, queue: str | None = None):
 
     def check() -> None:
         with Connection(settings.amqp_url, connect_timeout=2) as connection:
-            connection.connect()
+            # One attempt, no back-off: a probe must answer quickly either way.
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             channel = connection.channel()
             channel.exchange_declare(settings.exchange, "topic", passive=True)
             if queue:

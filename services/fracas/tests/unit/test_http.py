@@ -234,7 +234,9 @@ def test_failures_without_a_ticket_id_is_400(client):
 
 # -- the service's own endpoints ------------------------------------------------------------------
 
-def test_health_and_openapi(client):
+def test_health_metrics_and_openapi(client):
     assert client.get("/healthz").json == {"status": "ok", "service": "fracas"}
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and b'outbox_pending_messages{service="fracas"} 0.0' in metrics.data
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"/api/v1/installed-base", "/api/v1/reliability/weibull", "/api/v1/failures"} <= set(paths)

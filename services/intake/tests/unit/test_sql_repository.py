@@ -11,7 +11,7 @@ from aftersales_shared.migrations import upgrade
 
 from intake.adapters.tables import metadata
 from intake.bootstrap import MIGRATIONS
-from intake.domain.tickets import TimelineEntry
+from intake.domain.tickets import Fault, Product, TimelineEntry
 from intake.service_layer import handlers
 
 from samples import ACCEPTED_AT, report, ticket_command
@@ -37,8 +37,6 @@ def test_a_ticket_reads_back_as_it_was_written(intake, ticket):
 
 
 def test_a_ticket_without_optional_details_reads_back(intake):
-    from intake.domain.tickets import Fault, Product
-
     created, _ = handlers.create_ticket(
         ticket_command(customer_address=None, parts=(), product=Product("M", "S", "c"), fault=Fault("x", True)),
         intake.uow_factory(), intake.rules)
@@ -107,7 +105,8 @@ def test_migrations_build_the_schema_of_the_tables_module(tmp_path):
     try:
         upgrade(MIGRATIONS, engine)
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, metadata)
     finally:
         engine.dispose()
     assert differences == []

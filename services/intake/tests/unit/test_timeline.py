@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
@@ -96,7 +96,14 @@ def test_an_event_that_overtakes_its_ticket_is_kept_and_shows_once_the_ticket_ex
     assert [e.type for e in _ticket(uow_factory, ticket.id).timeline] == ["TicketCreated"]
 
 
-@pytest.mark.parametrize("data", [{}, {"ticket_id": ""}, {"ticket_id": 42}, {"ticket_id": None}])
+def test_the_longest_ticket_id_the_timeline_keeps_is_accepted(bus, store):
+    assert bus.handle(report("PartReserved", "T" * 64)) is True
+    assert [e.ticket_id for e in store.timeline.values()] == ["T" * 64]
+
+
+@pytest.mark.parametrize("data", [
+    {}, {"ticket_id": ""}, {"ticket_id": 42}, {"ticket_id": None}, {"ticket_id": "T" * 65},
+])
 def test_a_report_without_a_usable_ticket_id_is_refused_and_changes_nothing(bus, store, data):
     event = replace(report("RepairCompleted", "t-1"), data=data)
     with pytest.raises(InvalidMessage) as refused:

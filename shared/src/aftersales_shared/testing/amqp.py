@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pika
@@ -236,12 +236,12 @@ def wait_for_depth(url: str, queue: str, depth: int, timeout: float = 10.0) -> N
              message=lambda: f"queue {queue!r} has {queue_depth(url, queue)} messages, expected {depth}")
 
 
-@dataclass(frozen=True)
-class Received:
+class Received(NamedTuple):
+    """One message as a consumer saw it; unpacks as ``routing_key, properties, body``."""
+
     routing_key: str
     properties: pika.BasicProperties
     body: bytes
-    exchange: str = ""
 
     @property
     def headers(self) -> dict:
@@ -278,7 +278,7 @@ def get_messages(url: str, queue: str, count: int | None = None, timeout: float 
                 if method is None:
                     return count is None
                 tags.append(method.delivery_tag)
-                taken.append(Received(method.routing_key, properties, body, method.exchange))
+                taken.append(Received(method.routing_key, properties, body))
             return True
 
         wait_for(take, timeout=timeout, interval=0.05,
@@ -369,7 +369,7 @@ class WireTap:
             if properties.type == _SYNC_TYPE:
                 self._synced.add(properties.message_id)
             else:
-                self._messages.append(Received(method.routing_key, properties, body, method.exchange))
+                self._messages.append(Received(method.routing_key, properties, body))
             self._changed.notify_all()
 
     def sync(self, timeout: float = 10.0) -> list[Received]:

@@ -49,11 +49,14 @@ def amqp_vhost(run_id) -> Iterator[str]:
     """
     base = os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
     vhost = f"aftersales-test-{run_id}"
+    problem = None
     try:
         url = create_vhost(base, vhost)
     except BrokerUnavailable as exc:
+        problem = str(exc)
+    if problem is not None:  # failed outside the except block: no chained traceback in the report
         pytest.fail(
-            f"RabbitMQ needed for this test is unavailable (AMQP_URL={redact(base)}): {exc}\n"
+            f"RabbitMQ needed for this test is unavailable (AMQP_URL={redact(base)}): {problem}\n"
             "Start it (e.g. `docker compose -f deploy/docker-compose.yml up -d rabbitmq`) or point AMQP_URL at one.",
             pytrace=False,
         )
@@ -207,11 +210,14 @@ def pg_database(run_id) -> Iterator[Callable[..., str]]:
 
     def make(prefix: str = "t") -> str:
         name = unique(f"as_{prefix}", sep="_").lower()
+        problem = None
         try:
             url = create_database(name, admin)
         except DatabaseUnavailable as exc:
+            problem = str(exc)
+        if problem is not None:
             pytest.fail(
-                f"PostgreSQL needed for this test is unavailable: {exc}\n"
+                f"PostgreSQL needed for this test is unavailable: {problem}\n"
                 "Start it (e.g. `docker compose -f deploy/docker-compose.yml up -d postgres`) or set PG_ADMIN_URL.",
                 pytrace=False,
             )

@@ -38,7 +38,7 @@ class _Failure(Schema):
 
 
 class EngineerAssignedV1(Schema):
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    ticket_id = fields.String(required=True, validate=validate.Length(min=1))
     work_order_id = fields.String(required=True)
     engineer_id = fields.String(required=True)
     site = fields.String(required=True)
@@ -46,7 +46,7 @@ class EngineerAssignedV1(Schema):
 
 
 class RepairCompletedV1(Schema):
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    ticket_id = fields.String(required=True, validate=validate.Length(min=1))
     work_order_id = fields.String(required=True)
     engineer_id = fields.String(required=True)
     service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))

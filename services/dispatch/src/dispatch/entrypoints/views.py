@@ -30,10 +30,6 @@ def _engineer_out(engineer: Engineer, open_work_orders: int, **extra) -> dict:
     return {**asdict(engineer), "open_work_orders": open_work_orders, **extra}
 
 
-def _already_registered(engineer_id: str):
-    abort(409, errors={"engineer_id": [f"Engineer {engineer_id} is already registered."]})
-
-
 @engineers.route("")
 class Engineers(MethodView):
     @engineers.arguments(EngineerIn)
@@ -45,11 +41,9 @@ class Engineers(MethodView):
         command = RegisterEngineer(**{**body, "skills": tuple(dict.fromkeys(body["skills"]))})
         try:
             engineer, assigned = handlers.register_engineer(command, app.uow_factory(), app.clock)
-        except EngineerAlreadyRegistered:
-            _already_registered(command.engineer_id)
-        except IntegrityError:
-            # A concurrent registration of the same engineer_id committed first.
-            _already_registered(command.engineer_id)
+        except (EngineerAlreadyRegistered, IntegrityError):
+            # IntegrityError: a concurrent registration of the same engineer_id committed first.
+            abort(409, errors={"engineer_id": [f"Engineer {command.engineer_id} is already registered."]})
         mine = [wo.id for wo in assigned if wo.engineer_id == engineer.engineer_id]
         return _engineer_out(engineer, len(mine), assigned_work_orders=mine), 201
 

@@ -127,7 +127,7 @@ class SqlFailureRepository(AbstractFailureRepository):
         row = self.connection.execute(
             select(failure_costs).where(failure_costs.c.work_order_id == work_order_id)
         ).mappings().first()
-        return None if row is None else _cost(row, row["ticket_id"])
+        return None if row is None else _cost(row)
 
     def observations_for_model(self, model: str) -> list[FailureObservation]:
         query = (
@@ -158,7 +158,8 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
             return
         dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
         statement = dialect_insert(installed_units)
-        # One statement per batch, and safe against a concurrent registration of the same serial.
+        # Safe against a concurrent registration of the same serial; rows go in serial order so two
+        # overlapping registrations lock them in the same order and cannot deadlock.
         statement = statement.on_conflict_do_update(
             index_elements=[installed_units.c.serial],
             set_={name: statement.excluded[name]
@@ -167,7 +168,7 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
         self.connection.execute(statement, [
             {"serial": unit.serial, "model": unit.model, "category": unit.category,
              "purchase_date": unit.purchase_date, "batch": unit.batch, "registered_at": registered_at}
-            for unit in units
+            for unit in sorted(units, key=lambda unit: unit.serial)
         ])
 
     def get(self, serial: str) -> InstalledUnit | None:
@@ -207,11 +208,11 @@ def _record_row(record: FailureRecord) -> dict:
     }
 
 
-def _cost(row, ticket_id: str) -> FailureCost | None:
+def _cost(row) -> FailureCost | None:
     if row["settlement_id"] is None:
         return None
     return FailureCost(
-        work_order_id=row["work_order_id"], settlement_id=row["settlement_id"], ticket_id=ticket_id,
+        work_order_id=row["work_order_id"], settlement_id=row["settlement_id"], ticket_id=row["ticket_id"],
         customer=row["customer"], manufacturer=row["manufacturer"], currency=row["currency"],
         posted_at=row["posted_at"],
     )
@@ -227,5 +228,5 @@ def _record(row) -> FailureRecord:
         parts_used=tuple(PartUsed(**part) for part in row["parts_used"]),
         warranty_status=row["warranty_status"],
         first_open_failure=row["first_open_failure"],
-        cost=_cost(row, row["ticket_id"]),
+        cost=_cost(row),
     )

@@ -83,7 +83,8 @@ class TicketReport(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    ticket_id = fields.String(required=True, validate=validate.Length(min=1))
+    # No longer than the timeline's ticket_id column: a longer id could never be stored, only retried.
+    ticket_id = fields.String(required=True, validate=validate.Length(1, 64))
 
 
 INCOMING_SCHEMAS = {
@@ -104,3 +105,5 @@ _DETAIL_FIELDS = {
 
 def timeline_detail(event: Envelope) -> dict:
     return {key: event.data[key] for key in _DETAIL_FIELDS.get(event.type, ()) if key in event.data}
+
+PUBLISHED = {"TicketCreated": TicketCreatedV1}
