@@ -8,6 +8,8 @@ import signal
 import sys
 from typing import Callable
 
+from prometheus_client import start_http_server
+
 from .consumer import EventConsumer
 from .dlq import list_dead_letters, replay_dead_letters
 from .heartbeat import heartbeat_path, is_fresh
@@ -28,11 +30,18 @@ def _on_stop_signals(stop: Callable[[], None]) -> None:
         signal.signal(signum, lambda *_: stop())
 
 
+def _serve_metrics(runtime: ServiceRuntime) -> None:
+    """Consumer and relay have no web server; METRICS_PORT gives Prometheus a way in."""
+    if runtime.messaging.metrics_port:
+        start_http_server(runtime.messaging.metrics_port)
+
+
 def run_consumer(runtime: ServiceRuntime) -> int:
     if runtime.bus is None:
         print(f"{runtime.service} consumes no events", file=sys.stderr)
         return 2
     consumer = EventConsumer(runtime.bus, runtime.topology, runtime.messaging)
+    _serve_metrics(runtime)
 
     def stop() -> None:
         consumer.should_stop = True
@@ -44,6 +53,7 @@ def run_consumer(runtime: ServiceRuntime) -> int:
 
 def run_relay(runtime: ServiceRuntime) -> int:
     relay = OutboxRelay(runtime.service, runtime.engine, runtime.outbox, runtime.messaging)
+    _serve_metrics(runtime)
     _on_stop_signals(relay.stop)
     relay.run()
     return 0

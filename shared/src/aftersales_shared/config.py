@@ -61,6 +61,7 @@ class MessagingSettings:
     relay_idle_seconds: float = 0.2
     relay_max_backoff_seconds: float = 30.0
     heartbeat_dir: str = field(default="")
+    metrics_port: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "MessagingSettings":
@@ -77,4 +78,5 @@ class MessagingSettings:
             relay_idle_seconds=env_float(environ, "RELAY_IDLE_SECONDS", 0.2),
             relay_max_backoff_seconds=env_float(environ, "RELAY_MAX_BACKOFF_SECONDS", 30.0),
             heartbeat_dir=environ.get("HEARTBEAT_DIR") or "",
+            metrics_port=env_int(environ, "METRICS_PORT", 0),
         )

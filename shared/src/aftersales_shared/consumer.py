@@ -6,6 +6,7 @@ import traceback
 
 from kombu import Connection, Producer
 from kombu.mixins import ConsumerMixin
+from prometheus_client import Counter
 
 from .bus import EventBus
 from .config import MessagingSettings
@@ -15,6 +16,9 @@ from .timeutil import to_rfc3339, utcnow
 from .topology import Topology
 
 log = logging.getLogger(__name__)
+
+CONSUMED = Counter("events_consumed_total", "Messages taken off a service's queue, by what became of them",
+                   ["service", "outcome"])
 
 ATTEMPTS_HEADER = "x-attempts"
 ERROR_HEADER = "x-error"
@@ -37,6 +41,7 @@ class EventConsumer(ConsumerMixin):
         self.settings = settings
         self.heartbeat = heartbeat or Heartbeat.for_process(settings, topology.service, "consumer")
         # confirm_publish: a retry or dead letter is confirmed by the broker before the original is acked.
+        # The mixin consumes on a clone of this connection (same heartbeat and options).
         self.connection = Connection(
             settings.amqp_url, heartbeat=settings.heartbeat, transport_options={"confirm_publish": True}
         )
@@ -44,7 +49,9 @@ class EventConsumer(ConsumerMixin):
 
     def get_consumers(self, Consumer, channel):
         self.topology.declare(channel)
-        self._producer = Producer(self.connection.channel())
+        # Retries and dead letters go out on the consuming connection: its heartbeats keep it alive while the
+        # queue is idle, and a reconnect renews both together.
+        self._producer = Producer(channel.connection.client.channel())
         return [
             Consumer(
                 queues=[self.topology.main_queue()],
@@ -68,19 +75,23 @@ class EventConsumer(ConsumerMixin):
         attempts = attempts_so_far(message) + 1
         try:
             envelope = parse_envelope(message.body)
-            self.bus.handle(envelope)
+            outcome = "handled" if self.bus.handle(envelope) else "duplicate"
         except InvalidMessage as exc:
             log.error("%s: unprocessable message parked: %s", self.topology.queue_name, exc)
             self.dead_letter(message, f"InvalidMessage: {exc}", attempts)
+            outcome = "dead_lettered"
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then parked
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             if attempts >= self.settings.max_attempts:
                 log.error("%s: giving up after %d attempts: %s", self.topology.queue_name, attempts, error)
                 self.dead_letter(message, error, attempts)
+                outcome = "dead_lettered"
             else:
                 log.warning("%s: attempt %d failed, retrying: %s", self.topology.queue_name, attempts, error)
                 self.retry(message, error, attempts)
+                outcome = "retried"
         message.ack()
+        CONSUMED.labels(self.topology.service, outcome).inc()
 
     def retry(self, message, error: str, attempts: int) -> None:
         self._republish(message, exchange="", routing_key=self.topology.retry_queue_name(attempts),

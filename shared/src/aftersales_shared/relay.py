@@ -38,31 +38,40 @@ class OutboxRelay:
         self.heartbeat = heartbeat or Heartbeat.for_process(settings, service, "relay")
         self.stopping = threading.Event()
 
+    def _pending(self):
+        return self.outbox.c.sent_at.is_(None)
+
     def relay_once(self) -> int:
         """Publishes one batch of pending rows; returns how many were confirmed and marked sent."""
         with self.engine.connect() as connection:
-            with connection.begin():
-                query = (
-                    select(self.outbox.c.position, self.outbox.c.event_id, self.outbox.c.event_type,
-                           self.outbox.c.routing_key, self.outbox.c.body)
-                    .where(self.outbox.c.sent_at.is_(None))
-                    .order_by(self.outbox.c.position)
-                    .limit(self.settings.relay_batch_size)
-                )
-                if not is_sqlite(self.engine):
-                    # Several relays may run; each takes rows nobody else holds, in order.
-                    query = query.with_for_update(skip_locked=True)
-                rows = connection.execute(query).all()
-                if not rows:
-                    return 0
-                started = time.perf_counter()
-                self.publisher.publish_batch([OutgoingMessage(r.event_id, r.event_type, r.routing_key, r.body) for r in rows])
-                BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
-                connection.execute(
-                    update(self.outbox)
-                    .where(self.outbox.c.position.in_([row.position for row in rows]))
-                    .values(sent_at=utcnow())
-                )
+            if connection.execute(select(self.outbox.c.position).where(self._pending()).limit(1)).first() is None:
+                return 0
+        # Connect before taking row locks, so a broker outage never holds the database.
+        self.publisher.open()
+        with self.engine.connect() as connection, connection.begin():
+            query = (
+                select(self.outbox.c.position, self.outbox.c.event_id, self.outbox.c.event_type,
+                       self.outbox.c.routing_key, self.outbox.c.body)
+                .where(self._pending())
+                .order_by(self.outbox.c.position)
+                .limit(self.settings.relay_batch_size)
+            )
+            if not is_sqlite(self.engine):
+                # Several relays may run; each takes rows nobody else holds, in order.
+                query = query.with_for_update(skip_locked=True)
+            rows = connection.execute(query).all()
+            if not rows:
+                return 0
+            started = time.perf_counter()
+            self.publisher.publish_batch(
+                [OutgoingMessage(row.event_id, row.event_type, row.routing_key, row.body) for row in rows]
+            )
+            BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - started)
+            connection.execute(
+                update(self.outbox)
+                .where(self.outbox.c.position.in_([row.position for row in rows]))
+                .values(sent_at=utcnow())
+            )
         PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 

@@ -207,3 +207,17 @@ def test_replay_moves_parked_messages_back_once_the_handler_is_fixed(harness):
     time.sleep(0.2)
     assert len(h.calls_for(event.id)) == 3  # handled once after the replay
     assert replay_dead_letters(h.topology, limit=10) == 0
+
+
+def test_retries_still_work_after_the_queue_was_idle_for_several_heartbeats(harness):
+    h = harness(always_fails, heartbeat=1, retry_delays_ms=(50, 50), max_attempts=3)
+    first = h.envelope()
+    h.publish(first)
+    h.dead_letters(1)
+    # Idle for several heartbeat intervals: the idleness itself is what is tested, so this sleep is the test.
+    time.sleep(3.5)
+    second = h.envelope()
+    h.publish(second)
+    [parked] = h.dead_letters(1)
+    assert parked.message_id == second.id and parked.headers["x-attempts"] == 3
+    assert len(h.calls_for(second.id)) == 3, "an extra, uncounted attempt: the retry publisher had lost its connection"

@@ -90,6 +90,8 @@ def test_wire_tap_collects_what_matches_its_bindings(amqp_vhost, wire_tap):
     publish_envelope(amqp_vhost, wanted)
 
     [received] = tap.wait_for_types(["TicketCreated"])
+    routing_key, properties, body = received
+    assert (routing_key, properties.type, body) == (f"TicketCreated.{region}.S1", "TicketCreated", wanted.to_json().encode())
     assert received.message_id == wanted.id and received.routing_key == f"TicketCreated.{region}.S1"
     assert received.properties.app_id == "intake" and received.json()["id"] == wanted.id
     assert [m.message_id for m in tap.sync()] == [wanted.id]
