@@ -57,7 +57,7 @@ class MessagingSettings:
     heartbeat: int = 30
     retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000)
     max_attempts: int = 4
-    relay_batch_size: int = 500
+    relay_batch_size: int = 1000
     relay_idle_seconds: float = 0.2
     relay_max_backoff_seconds: float = 30.0
     heartbeat_dir: str = field(default="")
@@ -74,7 +74,7 @@ class MessagingSettings:
             heartbeat=env_int(environ, "AMQP_HEARTBEAT", 30),
             retry_delays_ms=env_int_list(environ, "RETRY_DELAYS_MS", (1_000, 5_000, 30_000)),
             max_attempts=env_int(environ, "MAX_ATTEMPTS", 4, minimum=1),
-            relay_batch_size=env_int(environ, "RELAY_BATCH_SIZE", 500, minimum=1),
+            relay_batch_size=env_int(environ, "RELAY_BATCH_SIZE", 1000, minimum=1),
             relay_idle_seconds=env_float(environ, "RELAY_IDLE_SECONDS", 0.2),
             relay_max_backoff_seconds=env_float(environ, "RELAY_MAX_BACKOFF_SECONDS", 30.0),
             heartbeat_dir=environ.get("HEARTBEAT_DIR") or "",

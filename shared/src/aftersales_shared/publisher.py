@@ -41,7 +41,8 @@ class ConfirmingPublisher:
         self._waiting_for = "nothing"
         self._next_tag = 1
         self._unconfirmed: set[int] = set()
-        self._refused = 0
+        self._refused: set[int] = set()
+        self._awaited_tag = 0
 
     # -- connection lifecycle, driven by running the I/O loop until a callback stops it --
 
@@ -71,7 +72,7 @@ class ConfirmingPublisher:
 
     def _on_ready(self, channel):
         def ready(_frame) -> None:
-            self._channel, self._next_tag, self._unconfirmed, self._refused = channel, 1, set(), 0
+            self._channel, self._next_tag, self._unconfirmed, self._refused = channel, 1, set(), set()
             self._stop_loop()
         return ready
 
@@ -122,14 +123,15 @@ class ConfirmingPublisher:
                    if method.multiple else {method.delivery_tag})
         self._unconfirmed -= settled
         if isinstance(method, pika.spec.Basic.Nack):
-            self._refused += len(settled)
-        if not self._unconfirmed:
+            self._refused |= settled
+        if self._settled_up_to(self._awaited_tag):
             self._stop_loop()
 
-    def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Returns once the broker confirmed every message; raises if any was refused or unconfirmed."""
-        if not messages:
-            return
+    def _settled_up_to(self, tag: int) -> bool:
+        return not self._unconfirmed or min(self._unconfirmed) > tag
+
+    def send(self, messages: Sequence[OutgoingMessage]) -> int:
+        """Hands a batch to the connection without waiting; returns the tag to pass to ``wait_confirmed``."""
         self.open()
         try:
             for message in messages:
@@ -144,10 +146,21 @@ class ConfirmingPublisher:
         except AMQPError as exc:
             self.close()
             raise PublishNotConfirmed(f"publish failed: {exc!r}") from exc
-        self._run_until("confirms", self.confirm_timeout)
-        if self._refused:
-            refused, self._refused = self._refused, 0
-            raise PublishNotConfirmed(f"broker refused {refused} messages of the batch")
+        return self._next_tag - 1
+
+    def wait_confirmed(self, tag: int) -> None:
+        """Returns once the broker confirmed everything sent up to ``tag``; raises if any of it was refused."""
+        self._awaited_tag = tag
+        if not self._settled_up_to(tag):
+            self._run_until("confirms", self.confirm_timeout)
+        refused = {t for t in self._refused if t <= tag}
+        if refused:
+            self._refused -= refused
+            raise PublishNotConfirmed(f"broker refused {len(refused)} messages")
+
+    def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
+        if messages:
+            self.wait_confirmed(self.send(messages))
 
     def keep_alive(self) -> None:
         """Lets heartbeats through while there is nothing to publish."""

@@ -41,6 +41,23 @@ def assert_contract_message(received, envelope, service):
 
 
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_one_relay_pass_pipelines_batch_after_batch_until_drained(backend, outbox_db, messaging_settings, wire_tap):
+    db = outbox_db(backend)
+    region = unique("r")
+    tap = wire_tap([f"*.{region}.*"])
+    sent = envelopes(23, region)
+    db.add(*sent)
+    relay = OutboxRelay("intake", db.engine, db.outbox, messaging_settings(relay_batch_size=4))
+    try:
+        assert relay.relay_once() == 23
+        assert relay.relay_once() == 0
+    finally:
+        relay.publisher.close()
+    assert db.pending() == 0
+    assert [m.message_id for m in tap.sync()] == [e.id for e in sent]
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_relay_publishes_everything_in_order_and_marks_it_sent(backend, outbox_db, messaging_settings, wire_tap):
     db = outbox_db(backend)
     service = "intake"
@@ -55,7 +72,7 @@ def test_relay_publishes_everything_in_order_and_marks_it_sent(backend, outbox_d
     relay = OutboxRelay(service, db.engine, db.outbox, messaging_settings(relay_batch_size=7))
     try:
         batches = []
-        while (count := relay.relay_once()) > 0:
+        while (count := relay.relay_once(max_batches=1)) > 0:
             batches.append(count)
             assert len(batches) < 10, "relay does not drain"
     finally:
@@ -128,3 +145,24 @@ def test_relay_survives_a_broker_outage_without_losing_or_duplicating(
     for message, envelope in zip(received, before + during):
         assert_contract_message(message, envelope, service)
     assert thread.is_alive()
+
+
+def test_a_second_relay_stands_by_while_the_first_leads(outbox_db, messaging_settings, wire_tap):
+    db = outbox_db("postgres")
+    region = unique("r")
+    tap = wire_tap([f"*.{region}.*"])
+    first_batch, second_batch = envelopes(3, region), envelopes(2, region)
+    leader = OutboxRelay("intake", db.engine, db.outbox, messaging_settings())
+    standby = OutboxRelay("intake", db.engine, db.outbox, messaging_settings())
+    try:
+        db.add(*first_batch)
+        assert leader.relay_once() == 3
+        db.add(*second_batch)
+        assert standby.relay_once() == 0, "only one relay may publish, or order is lost"
+        leader.release_leadership()
+        assert standby.relay_once() == 2
+    finally:
+        for relay in (leader, standby):
+            relay.publisher.close()
+            relay.release_leadership()
+    assert [m.message_id for m in tap.sync()] == [e.id for e in first_batch + second_batch]

@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_pending', ['sent_at', 'position'], unique=False)
+        batch_op.create_index('ix_outbox_pending', ['position'], unique=False, postgresql_where=sa.text('sent_at IS NULL'), sqlite_where=sa.text('sent_at IS NULL'))
 
     op.create_table('settlements',
     sa.Column('settlement_id', sa.String(length=36), nullable=False),
