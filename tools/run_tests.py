@@ -44,7 +44,7 @@ def main(extra: list[str]) -> int:
     print()
     if failed_suites:
         print(f"suites with failures: {', '.join(failed_suites)}")
-    print(f"all suites: {passed} passed, {failed} failed, {totals['skipped']} skipped")
+    print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped")
     return 1 if failed_suites else 0
 
 

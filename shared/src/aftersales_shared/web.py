@@ -9,7 +9,8 @@ from flask import Flask, Response, jsonify, request
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from .metrics import metrics_response
+from .health import broker_check, database_check
+from .metrics import metrics_response, outbox_metrics
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], None]
@@ -109,4 +110,24 @@ def create_base_app(
         body, content_type = metrics_response(extra_metrics)
         return Response(body, content_type=content_type)
 
+    return app
+
+
+def create_service_app(container, *, title: str, blueprints: Iterable[flask_smorest.Blueprint]) -> Flask:
+    """A service's app: readiness from its database and broker, outbox lag in its metrics.
+
+    ``container`` is what the service's bootstrap built; views find it in ``app.extensions[<service>]``.
+    """
+    runtime = container.runtime
+    app = create_base_app(
+        runtime.service,
+        title=title,
+        blueprints=blueprints,
+        readiness_checks={
+            "database": database_check(runtime.engine),
+            "broker": broker_check(runtime.messaging, runtime.topology.queue_name if runtime.topology else None),
+        },
+        extra_metrics=outbox_metrics(runtime.service, runtime.engine, runtime.outbox),
+    )
+    app.extensions[runtime.service] = container
     return app
