@@ -58,8 +58,7 @@ class Platform:
         env.update(DATABASE_URL=self.database_url(service), AMQP_URL=self.amqp_url,
                    HEARTBEAT_DIR=str(self.var / "heartbeats"), PYTHONUNBUFFERED="1")
         if role == "web":
-            prom = self.var / "prometheus" / service
-            env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(self.var / "prometheus" / service)
         return env
 
     def command(self, service: str, role: str) -> list[str]:
@@ -78,11 +77,13 @@ class Platform:
         log("databases migrated")
 
     def start(self, service: str, role: str) -> None:
+        env = self.child_env(service, role)
         if role == "web":
-            prom = Path(self.child_env(service, role)["PROMETHEUS_MULTIPROC_DIR"])
+            # Metric files of a previous run would be summed into this one's.
+            prom = Path(env["PROMETHEUS_MULTIPROC_DIR"])
             shutil.rmtree(prom, ignore_errors=True)
             prom.mkdir(parents=True)
-        process = subprocess.Popen(self.command(service, role), env=self.child_env(service, role),
+        process = subprocess.Popen(self.command(service, role), env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    start_new_session=True)
         name = f"{service}-{role}"

@@ -158,10 +158,6 @@ class ConfirmingPublisher:
             self._refused -= refused
             raise PublishNotConfirmed(f"broker refused {len(refused)} messages")
 
-    def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
-        if messages:
-            self.wait_confirmed(self.send(messages))
-
     def keep_alive(self) -> None:
         """Lets heartbeats through while there is nothing to publish."""
         if self._connection is not None and self._connection.is_open:

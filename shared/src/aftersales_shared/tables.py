@@ -1,7 +1,8 @@
 """The outbox and inbox tables each service adds to its own schema."""
-from datetime import datetime, timezone
+from datetime import timezone
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, MetaData, Numeric, String, Table, Text, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -25,6 +26,35 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+class ExactDecimal(TypeDecorator):
+    """NUMERIC(p, s) where the database has exact decimals; a decimal string on SQLite, which would use floats.
+
+    Values are rounded half-up to the scale on the way in, the same on every database.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int):
+        super().__init__(precision=precision, scale=scale)
+        self.precision, self.scale = precision, scale
+        self.quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(self.precision + 3))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        amount = Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
+        return str(amount) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
 
 
 def outbox_table(metadata: MetaData) -> Table:

@@ -59,9 +59,9 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('part_no', sa.String(length=64), nullable=True),
-    sa.Column('qty', sa.Numeric(precision=10, scale=4), nullable=False),
-    sa.Column('unit_amount', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.Column('amount', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('qty', aftersales_shared.tables.ExactDecimal(10, 4), nullable=False),
+    sa.Column('unit_amount', aftersales_shared.tables.ExactDecimal(12, 2), nullable=False),
+    sa.Column('amount', aftersales_shared.tables.ExactDecimal(12, 2), nullable=False),
     sa.Column('payer', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['settlement_id'], ['settlements.settlement_id'], ),
     sa.PrimaryKeyConstraint('settlement_id', 'line_no')

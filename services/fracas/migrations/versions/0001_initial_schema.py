@@ -7,7 +7,6 @@ Create Date: 2026-11-22 12:48:08.776873
 from alembic import op
 import sqlalchemy as sa
 import aftersales_shared.tables
-import fracas.adapters.tables
 
 
 revision = '0001'
@@ -23,8 +22,8 @@ def upgrade() -> None:
     sa.Column('settlement_id', sa.String(length=64), nullable=False),
     sa.Column('ticket_id', sa.String(length=64), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=True),
-    sa.Column('customer', fracas.adapters.tables.MoneyAmount(precision=14, scale=2), nullable=False),
-    sa.Column('manufacturer', fracas.adapters.tables.MoneyAmount(precision=14, scale=2), nullable=False),
+    sa.Column('customer', aftersales_shared.tables.ExactDecimal(14, 2), nullable=False),
+    sa.Column('manufacturer', aftersales_shared.tables.ExactDecimal(14, 2), nullable=False),
     sa.Column('posted_at', aftersales_shared.tables.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('work_order_id')
     )

@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.Column('part_no', sa.String(length=64), nullable=False),
     sa.Column('on_hand', sa.Integer(), nullable=False),
     sa.Column('reserved', sa.Integer(), nullable=False),
-    sa.Column('unit_cost', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('unit_cost', aftersales_shared.tables.ExactDecimal(14, 4), nullable=False),
     sa.Column('updated_at', aftersales_shared.tables.UtcDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('on_hand >= 0', name='ck_stock_levels_on_hand'),
     sa.CheckConstraint('reserved >= 0', name='ck_stock_levels_reserved'),
@@ -64,7 +64,7 @@ def upgrade() -> None:
     sa.Column('site', sa.String(length=32), nullable=False),
     sa.Column('part_no', sa.String(length=64), nullable=False),
     sa.Column('qty', sa.Integer(), nullable=False),
-    sa.Column('unit_cost', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('unit_cost', aftersales_shared.tables.ExactDecimal(12, 2), nullable=False),
     sa.Column('received_at', aftersales_shared.tables.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )

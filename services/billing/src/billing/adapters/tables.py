@@ -1,13 +1,13 @@
-"""Billing's own schema (its database only). Money is Numeric(12, 2): exact decimals, never floats."""
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Numeric, String, Table, Text
+"""Billing's own schema (its database only). Money is exact decimals, never floats, on every database."""
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text
 
-from aftersales_shared.tables import UtcDateTime, inbox_table, outbox_table
+from aftersales_shared.tables import ExactDecimal, UtcDateTime, inbox_table, outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 
-MONEY = Numeric(12, 2)
+MONEY = ExactDecimal(12, 2)
 
 settlements = Table(
     "settlements",
@@ -32,7 +32,7 @@ settlement_lines = Table(
     Column("description", Text, nullable=False),
     Column("part_no", String(64)),
     # Parts are counted, labour in hours to four places.
-    Column("qty", Numeric(10, 4), nullable=False),
+    Column("qty", ExactDecimal(10, 4), nullable=False),
     Column("unit_amount", MONEY, nullable=False),
     Column("amount", MONEY, nullable=False),
     Column("payer", String(20), nullable=False),

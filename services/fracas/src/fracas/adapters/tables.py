@@ -1,32 +1,7 @@
 """FRACAS's own schema (its database only)."""
-from decimal import Decimal
+from sqlalchemy import JSON, Boolean, Column, Date, Index, MetaData, String, Table, Text
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, MetaData, Numeric, String, Table, Text
-from sqlalchemy.types import TypeDecorator
-
-from aftersales_shared.fields import money
-from aftersales_shared.tables import UtcDateTime, inbox_table, outbox_table
-
-
-class MoneyAmount(TypeDecorator):
-    """NUMERIC(14, 2) where the database has exact decimals; a decimal string on SQLite, which would use floats."""
-
-    impl = Numeric(14, 2)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(24))
-        return dialect.type_descriptor(Numeric(14, 2))
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        amount = money(Decimal(value))
-        return str(amount) if dialect.name == "sqlite" else amount
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else money(Decimal(value))
+from aftersales_shared.tables import ExactDecimal, UtcDateTime, inbox_table, outbox_table
 
 
 metadata = MetaData()
@@ -91,7 +66,7 @@ failure_costs = Table(
     Column("settlement_id", String(64), nullable=False),
     Column("ticket_id", String(64), nullable=False, index=True),
     Column("currency", String(3)),
-    Column("customer", MoneyAmount(), nullable=False),
-    Column("manufacturer", MoneyAmount(), nullable=False),
+    Column("customer", ExactDecimal(14, 2), nullable=False),
+    Column("manufacturer", ExactDecimal(14, 2), nullable=False),
     Column("posted_at", UtcDateTime()),
 )

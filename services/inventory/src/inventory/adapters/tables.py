@@ -1,9 +1,9 @@
 """Inventory's own schema (its database only)."""
 from sqlalchemy import (
-    CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, Numeric, String, Table,
+    CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table,
 )
 
-from aftersales_shared.tables import UtcDateTime, inbox_table, outbox_table
+from aftersales_shared.tables import ExactDecimal, UtcDateTime, inbox_table, outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -16,7 +16,7 @@ stock_levels = Table(
     Column("part_no", String(64), primary_key=True),
     Column("on_hand", Integer, nullable=False),
     Column("reserved", Integer, nullable=False),
-    Column("unit_cost", Numeric(14, 4), nullable=False),
+    Column("unit_cost", ExactDecimal(14, 4), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     CheckConstraint("on_hand >= 0", name="ck_stock_levels_on_hand"),
     CheckConstraint("reserved >= 0", name="ck_stock_levels_reserved"),
@@ -29,7 +29,7 @@ stock_receipts = Table(
     Column("site", String(32), nullable=False),
     Column("part_no", String(64), nullable=False),
     Column("qty", Integer, nullable=False),
-    Column("unit_cost", Numeric(12, 2), nullable=False),
+    Column("unit_cost", ExactDecimal(12, 2), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Index("ix_stock_receipts_site_part", "site", "part_no", "received_at"),
 )
