@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from marshmallow import Schema
 
@@ -44,11 +44,27 @@ class EventBus:
 
     def handle(self, envelope: Envelope) -> bool:
         """Returns False when the envelope was a duplicate and nothing was done."""
-        event = self.validate(envelope)
+        return self.handle_many([self.validate(envelope)])[0]
+
+    def handle_many(self, events: Sequence[Envelope]) -> list[bool]:
+        """Validated events, in delivery order, in one transaction: all their effects commit or none.
+
+        One set-based insert into the inbox tells which are new; only those reach their handlers.
+        """
         with self.uow_factory() as uow:
-            if not uow.claim(event):
-                log.info("duplicate %s %s ignored", event.type, event.id)
-                return False
-            self.handlers[event.type](event, uow)
+            fresh = uow.claim_many(events)
+            handled = []
+            for event in events:
+                if event.id not in fresh:
+                    log.info("duplicate %s %s ignored", event.type, event.id)
+                    handled.append(False)
+                    continue
+                fresh.discard(event.id)  # the same envelope twice in one batch is still one effect
+                self.handlers[event.type](event, uow)
+                handled.append(True)
             uow.commit()
-        return True
+        return handled
+
+    def dependencies_ok(self) -> bool:
+        """Whether the database answers: tells a failing message from an unreachable dependency."""
+        return self.uow_factory().probe()

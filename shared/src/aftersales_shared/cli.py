@@ -1,21 +1,24 @@
-"""``python -m <service> <command>``: migrate, consumer, relay, alive, dlq."""
+"""``python -m <service> <command>``: migrate, declare, consumer, relay, worker, alive, dlq."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
 import sys
+import threading
 from typing import Callable
 
-from prometheus_client import start_http_server
-
+from .amqp import blocking_connection
 from .consumer import EventConsumer
 from .dlq import list_dead_letters, replay_dead_letters
+from .health import Readiness, database_check, flag_check, serve_health
 from .heartbeat import heartbeat_path, is_fresh
 from .migrations import upgrade
 from .relay import OutboxRelay
 from .runtime import ServiceRuntime
+from .topology import declare_core
 
 
 def _configure_logging() -> None:
@@ -23,6 +26,7 @@ def _configure_logging() -> None:
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    logging.getLogger("pika").setLevel(logging.CRITICAL)  # our own lines say what failed
 
 
 def _on_stop_signals(stop: Callable[[], None]) -> None:
@@ -30,18 +34,29 @@ def _on_stop_signals(stop: Callable[[], None]) -> None:
         signal.signal(signum, lambda *_: stop())
 
 
-def _serve_metrics(runtime: ServiceRuntime) -> None:
-    """Consumer and relay have no web server; METRICS_PORT gives Prometheus a way in."""
-    if runtime.messaging.metrics_port:
-        start_http_server(runtime.messaging.metrics_port)
+def _serve_health(runtime: ServiceRuntime, role: str, **running: Callable[[], bool]) -> None:
+    """Consumers and relays have no web server; METRICS_PORT gives probes and Prometheus a way in."""
+    if not runtime.messaging.metrics_port:
+        return
+    required = {"database": database_check(runtime.engine)}
+    required.update({name: flag_check(flag, name) for name, flag in running.items()})
+    serve_health(runtime.messaging.metrics_port, runtime.service, role, Readiness(required))
+
+
+def _consumer(runtime: ServiceRuntime) -> EventConsumer:
+    return EventConsumer(runtime.bus, runtime.topology, runtime.messaging)
+
+
+def _relay(runtime: ServiceRuntime) -> OutboxRelay:
+    return OutboxRelay(runtime.service, runtime.engine, runtime.outbox, runtime.messaging, inbox=runtime.inbox)
 
 
 def run_consumer(runtime: ServiceRuntime) -> int:
     if runtime.bus is None:
         print(f"{runtime.service} consumes no events", file=sys.stderr)
         return 2
-    consumer = EventConsumer(runtime.bus, runtime.topology, runtime.messaging)
-    _serve_metrics(runtime)
+    consumer = _consumer(runtime)
+    _serve_health(runtime, "consumer", consumer=lambda: consumer.ready)
 
     def stop() -> None:
         consumer.should_stop = True
@@ -52,47 +67,108 @@ def run_consumer(runtime: ServiceRuntime) -> int:
 
 
 def run_relay(runtime: ServiceRuntime) -> int:
-    relay = OutboxRelay(runtime.service, runtime.engine, runtime.outbox, runtime.messaging)
-    _serve_metrics(runtime)
+    relay = _relay(runtime)
+    _serve_health(runtime, "relay", relay=lambda: relay.ready)
     _on_stop_signals(relay.stop)
     relay.run()
     return 0
 
 
-def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv: list[str] | None = None) -> int:
+def run_worker(runtime: ServiceRuntime) -> int:
+    """Consumer and relay in one process: fewer processes on a small machine, same guarantees."""
+    relay = _relay(runtime)
+    consumer = _consumer(runtime) if runtime.bus is not None else None
+    flags = {"relay": lambda: relay.ready}
+    if consumer is not None:
+        flags["consumer"] = lambda: consumer.ready
+    _serve_health(runtime, "worker", **flags)
+
+    def stop() -> None:
+        relay.stop()
+        if consumer is not None:
+            consumer.should_stop = True
+
+    _on_stop_signals(stop)
+    relay_thread = threading.Thread(target=relay.run, name=f"{runtime.service}-relay")
+    relay_thread.start()
+    try:
+        if consumer is not None:
+            consumer.run()
+        else:
+            relay.stopping.wait()
+    finally:
+        stop()
+        relay_thread.join()
+    return 0
+
+
+def declare_topology(runtime: ServiceRuntime) -> int:
+    """Exchanges, this service's queues, retry and dead-letter queues: before anything is published."""
+    connection = blocking_connection(runtime.messaging, f"{runtime.service}-declare")
+    try:
+        channel = connection.channel()
+        declare_core(channel, runtime.messaging)
+        if runtime.topology is not None:
+            runtime.topology.declare(channel)
+    finally:
+        connection.close()
+    return 0
+
+
+def run_dlq(runtime: ServiceRuntime, args) -> int:
+    if runtime.topology is None:
+        print(f"{runtime.service} has no queue", file=sys.stderr)
+        return 2
+    if args.action == "replay":
+        count = replay_dead_letters(runtime.topology, args.limit, ids=args.id, types=args.type)
+        print(json.dumps({"replayed": count}) if args.json else f"replayed {count} messages")
+        return 0
+    parked = list_dead_letters(runtime.topology, args.limit, ids=args.id, types=args.type)
+    for message in parked:
+        print(json.dumps(message.detail() if args.action == "show" else message.summary(), default=str))
+    return 0
+
+
+def build_parser(service: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {service}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="bring this service's database schema up to date")
+    commands.add_parser("declare", help="declare the broker objects this service needs (before anything publishes)")
     commands.add_parser("consumer", help="consume this service's queue")
     commands.add_parser("relay", help="publish this service's outbox")
+    commands.add_parser("worker", help="consumer and relay in one process")
     alive = commands.add_parser("alive", help="exit 0 when the process's heartbeat is fresh")
-    alive.add_argument("role", choices=["consumer", "relay"])
+    alive.add_argument("role", choices=["consumer", "relay", "worker"])
     alive.add_argument("--max-age", type=float, default=60.0)
-    dlq = commands.add_parser("dlq", help="list or replay dead-lettered messages")
-    dlq.add_argument("action", choices=["list", "replay"])
+    dlq = commands.add_parser("dlq", help="list, show or replay dead-lettered messages")
+    dlq.add_argument("action", choices=["list", "show", "replay"])
+    dlq.add_argument("--id", action="append", default=[], help="only this message id (repeatable)")
+    dlq.add_argument("--type", action="append", default=[], help="only this event type (repeatable)")
     dlq.add_argument("--limit", type=int, default=100)
-    args = parser.parse_args(argv)
+    dlq.add_argument("--json", action="store_true", help="machine-readable summary of a replay")
+    return parser
 
+
+def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv: list[str] | None = None) -> int:
+    args = build_parser(service).parse_args(argv)
     _configure_logging()
     runtime = build_runtime()
     try:
         if args.command == "migrate":
             upgrade(runtime.migrations_dir, runtime.engine)
             return 0
+        if args.command == "declare":
+            return declare_topology(runtime)
         if args.command == "consumer":
             return run_consumer(runtime)
         if args.command == "relay":
             return run_relay(runtime)
+        if args.command == "worker":
+            return run_worker(runtime)
         if args.command == "alive":
-            return 0 if is_fresh(heartbeat_path(runtime.messaging, service, args.role), args.max_age) else 1
-        if runtime.topology is None:
-            print(f"{service} has no queue", file=sys.stderr)
-            return 2
-        if args.action == "list":
-            for line in list_dead_letters(runtime.topology, args.limit):
-                print(line)
-            return 0
-        print(f"replayed {replay_dead_letters(runtime.topology, args.limit)} messages")
-        return 0
+            roles = ("consumer", "relay") if args.role == "worker" else (args.role,)
+            fresh = all(is_fresh(heartbeat_path(runtime.messaging, service, role), args.max_age) for role in roles)
+            return 0 if fresh else 1
+        return run_dlq(runtime, args)
     finally:
         runtime.dispose()

@@ -2,22 +2,39 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option: the connection only reads, so on SQLite it need not take the write lock up front.
+READ_ONLY = "aftersales_read_only"
+# The one PostgreSQL driver the platform installs; `postgresql://` means this one, whatever SQLAlchemy's default.
+POSTGRES_DRIVER = "psycopg2"
+
+
+def database_url(url: str) -> URL:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != POSTGRES_DRIVER:
+        parsed = parsed.set(drivername=f"postgresql+{POSTGRES_DRIVER}")
+    return parsed
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
-    if make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _sqlite_engine(url: str) -> Engine:
+def reader(engine: Engine) -> Engine:
+    """The same engine for transactions that only read."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -28,11 +45,17 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before it is acknowledged (a 201, an ack to the broker), even across a
+        # power cut; NORMAL in WAL mode could lose the last commits.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection):
+    def _begin(connection):
+        if connection.get_execution_options().get(READ_ONLY):
+            # A snapshot for reads: never waits for, nor blocks, a writer.
+            connection.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: a read-then-write transaction (reserving stock) can then never
         # interleave with another writer and oversell, and never fails late with "database is locked".
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import Engine, Table, func, select
 
+from .db import reader
 from .timeutil import utcnow
 
 
@@ -30,7 +31,7 @@ class OutboxLagCollector:
 
     def __init__(self, service: str, engine: Engine, outbox: Table):
         self.service = service
-        self.engine = engine
+        self.engine = reader(engine)
         self.outbox = outbox
 
     def collect(self):
@@ -49,7 +50,10 @@ class OutboxLagCollector:
         yield age_gauge
 
 
-def outbox_metrics(service: str, engine: Engine, outbox: Table) -> Callable[[], bytes]:
+def outbox_metrics(service: str, engine: Engine, outbox: Table, *more_collectors) -> Callable[[], bytes]:
+    """Gauges read at scrape time, so they are true whichever process is scraped."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(OutboxLagCollector(service, engine, outbox))
+    for collector in more_collectors:
+        registry.register(collector)
     return lambda: generate_latest(registry)

@@ -43,6 +43,7 @@ class ConfirmingPublisher:
         self._unconfirmed: set[int] = set()
         self._refused: set[int] = set()
         self._awaited_tag = 0
+        self._returned: set[str] = set()
 
     # -- connection lifecycle, driven by running the I/O loop until a callback stops it --
 
@@ -64,15 +65,15 @@ class ConfirmingPublisher:
         self._run_until("channel", self.confirm_timeout)
 
     def _on_channel_open(self, channel) -> None:
+        # The exchanges are declared beforehand (topology.declare_core); publishing to a missing one fails loudly.
         channel.add_on_close_callback(self._on_failure)
-        channel.exchange_declare(
-            self.settings.exchange, exchange_type="topic", durable=True,
-            callback=lambda _frame: channel.confirm_delivery(self._on_confirm, callback=self._on_ready(channel)),
-        )
+        channel.add_on_return_callback(self._on_return)
+        channel.confirm_delivery(self._on_confirm, callback=self._on_ready(channel))
 
     def _on_ready(self, channel):
         def ready(_frame) -> None:
             self._channel, self._next_tag, self._unconfirmed, self._refused = channel, 1, set(), set()
+            self._returned = set()
             self._stop_loop()
         return ready
 
@@ -115,7 +116,11 @@ class ConfirmingPublisher:
         self._error = f"no answer within {self.confirm_timeout}s"
         self._connection.ioloop.stop()
 
-    # -- confirms --
+    # -- confirms and returns --
+
+    def _on_return(self, _channel, _method, properties, _body) -> None:
+        # Mandatory publishes come back when nothing, not even the alternate exchange, took them.
+        self._returned.add(properties.message_id)
 
     def _on_confirm(self, frame) -> None:
         method = frame.method
@@ -140,6 +145,7 @@ class ConfirmingPublisher:
                     pika.BasicProperties(content_type=CONTENT_TYPE, delivery_mode=PERSISTENT,
                                          message_id=message.event_id, type=message.event_type,
                                          app_id=self.app_id),
+                    mandatory=True,
                 )
                 self._unconfirmed.add(self._next_tag)
                 self._next_tag += 1
@@ -157,6 +163,9 @@ class ConfirmingPublisher:
         if refused:
             self._refused -= refused
             raise PublishNotConfirmed(f"broker refused {len(refused)} messages")
+        if self._returned:
+            returned, self._returned = self._returned, set()
+            raise PublishNotConfirmed(f"{len(returned)} messages had no route and no alternate exchange took them")
 
     def keep_alive(self) -> None:
         """Lets heartbeats through while there is nothing to publish."""

@@ -1,34 +1,44 @@
-"""Publishes a service's outbox rows in order, with publisher confirms collected per batch."""
+"""Publishes a service's outbox rows in order, with publisher confirms collected per batch.
+
+Woken within milliseconds of a commit (see wakeup.py), with a slow poll as the safety net. Only the
+leader (see leadership.py) publishes. Sent rows and old inbox ids are purged in small batches.
+"""
 from __future__ import annotations
 
 import logging
 import random
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import timedelta
 
-from pika.exceptions import AMQPError
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, delete, select, update
 from sqlalchemy.exc import DBAPIError
 
+from .amqp import blocking_connection
 from .config import MessagingSettings
-from .db import is_sqlite
 from .heartbeat import Heartbeat
-from .publisher import ConfirmingPublisher, OutgoingMessage, PublishNotConfirmed
+from .leadership import Leadership, leadership_for
+from .publisher import ConfirmingPublisher, OutgoingMessage
 from .timeutil import utcnow
+from .topology import declare_core
+from .wakeup import RelayWakeup
 
 log = logging.getLogger(__name__)
 
-PUBLISHED = Counter("outbox_published_total", "Outbox rows published and confirmed by the broker", ["service"])
-PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Relay batches that failed and will be retried", ["service"])
+PUBLISHED = Counter("outbox_published_total", "Outbox rows published and confirmed by the broker",
+                    ["service", "type"])
+PUBLISH_FAILURES = Counter("outbox_publish_failures_total", "Relay passes that failed and will be retried",
+                           ["service"])
 BATCH_SECONDS = Histogram("outbox_batch_seconds", "From handing a batch to the broker to its last confirm", ["service"])
+HOP_SECONDS = Histogram("outbox_hop_seconds", "From a row's commit to the broker's confirm of it", ["service"],
+                        buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+PURGED = Counter("outbox_purged_rows_total", "Sent outbox rows and old inbox ids deleted", ["service", "table"])
 
 IN_FLIGHT_BATCHES = 3  # sent but not yet confirmed; keeps the broker busy while the database works
-RELAY_LOCK_KEY = 0x6F7574626F78  # "outbox"; each service has its own database, so one key serves all
-BROKER_ERRORS = (OSError, socket.timeout, AMQPError)
+PURGE_EVERY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -40,34 +50,23 @@ class _Batch:
 
 class OutboxRelay:
     def __init__(self, service: str, engine: Engine, outbox: Table, settings: MessagingSettings,
-                 publisher: ConfirmingPublisher | None = None, heartbeat: Heartbeat | None = None):
+                 publisher: ConfirmingPublisher | None = None, heartbeat: Heartbeat | None = None,
+                 inbox: Table | None = None, leadership: Leadership | None = None):
         self.service = service
         self.engine = engine
         self.outbox = outbox
+        self.inbox = inbox
         self.settings = settings
         self.publisher = publisher or ConfirmingPublisher(settings, app_id=service)
         self.heartbeat = heartbeat or Heartbeat.for_process(settings, service, "relay")
+        self.leadership = leadership or leadership_for(engine)
+        self.wakeup = RelayWakeup(engine)
         self.stopping = threading.Event()
-        self._leadership = None
+        self.ready = False
+        self._topology_declared = False
+        self._next_purge = 0.0
 
-    def _is_leader(self) -> bool:
-        """One relay publishes at a time so order holds; others stand by until its session ends."""
-        if is_sqlite(self.engine):
-            return True  # a single writer anyway
-        if self._leadership is None:
-            connection = self.engine.connect()
-            held = connection.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar()
-            connection.commit()
-            if not held:
-                connection.close()
-                return False
-            self._leadership = connection
-        return True
-
-    def release_leadership(self) -> None:
-        connection, self._leadership = self._leadership, None
-        if connection is not None:
-            connection.invalidate()  # ends the session, which releases the lock even on a broken link
+    # -- one pass -------------------------------------------------------------------------------------
 
     def _pending(self):
         return self.outbox.c.sent_at.is_(None)
@@ -75,7 +74,7 @@ class OutboxRelay:
     def _fetch(self, after: int | None) -> list:
         query = (
             select(self.outbox.c.position, self.outbox.c.event_id, self.outbox.c.event_type,
-                   self.outbox.c.routing_key, self.outbox.c.body)
+                   self.outbox.c.routing_key, self.outbox.c.body, self.outbox.c.created_at)
             .where(self._pending())
             .order_by(self.outbox.c.position)
             .limit(self.settings.relay_batch_size)
@@ -86,29 +85,44 @@ class OutboxRelay:
             return connection.execute(query).all()
 
     def _mark_sent(self, rows) -> None:
+        now = utcnow()
         with self.engine.begin() as connection:
             connection.execute(
                 update(self.outbox)
                 .where(self.outbox.c.position.in_([row.position for row in rows]))
-                .values(sent_at=utcnow())
+                .values(sent_at=now)
             )
-        PUBLISHED.labels(self.service).inc(len(rows))
+        hop = HOP_SECONDS.labels(self.service)
+        for row in rows:
+            hop.observe(max((now - row.created_at).total_seconds(), 0.0))
+            PUBLISHED.labels(self.service, row.event_type).inc()
+
+    def _declare_topology(self) -> None:
+        if self._topology_declared:
+            return
+        connection = blocking_connection(self.settings, f"{self.service}-relay-setup")
+        try:
+            declare_core(connection.channel(), self.settings)
+        finally:
+            connection.close()
+        self._topology_declared = True
 
     def relay_once(self, max_batches: int = 20) -> int:
         """Publishes pending rows, batch after batch; returns how many were confirmed and marked sent.
 
         Pipelined: while the broker confirms one batch, the next is read and sent, so database and broker
         round trips overlap. A row is marked sent only after its confirm; a crash in between republishes
-        it, which consumers absorb as a duplicate.
+        it, which consumers absorb as a duplicate. Leadership is rechecked before every batch.
         """
         with self.engine.connect() as connection:
             if connection.execute(select(self.outbox.c.position).where(self._pending()).limit(1)).first() is None:
                 return 0
-        if not self._is_leader():
-            return 0
+        self._declare_topology()
         confirmed = 0
         in_flight: deque[_Batch] = deque()
         for _ in range(max_batches):
+            if not self.leadership.hold():
+                break
             # Past what is in flight; a row that committed late below it is taken when the pipeline drains.
             rows = self._fetch(in_flight[-1].rows[-1].position if in_flight else None)
             if rows:
@@ -132,30 +146,95 @@ class OutboxRelay:
         self._mark_sent(batch.rows)
         return len(batch.rows)
 
+    # -- housekeeping ---------------------------------------------------------------------------------
+
+    def purge(self) -> int:
+        """Deletes sent rows and inbox ids older than the retention window, a small batch per transaction."""
+        cutoff = utcnow() - timedelta(days=self.settings.retention_days)
+        deleted = self._purge_sent_rows(cutoff)
+        if self.inbox is not None:
+            deleted += self._purge_inbox(cutoff)
+        return deleted
+
+    def _purge_sent_rows(self, cutoff) -> int:
+        # Rows leave in order, so the oldest positions expire first: look only at those, no index needed.
+        total = 0
+        while not self.stopping.is_set():
+            oldest = select(self.outbox.c.position).order_by(self.outbox.c.position).limit(
+                self.settings.purge_batch_size)
+            with self.engine.begin() as connection:
+                count = connection.execute(
+                    delete(self.outbox).where(self.outbox.c.position.in_(oldest.scalar_subquery()),
+                                              self.outbox.c.sent_at < cutoff)
+                ).rowcount
+            total += count
+            PURGED.labels(self.service, "outbox").inc(count)
+            if count == 0:
+                break
+        return total
+
+    def _purge_inbox(self, cutoff) -> int:
+        total = 0
+        while not self.stopping.is_set():
+            expired = (select(self.inbox.c.event_id).where(self.inbox.c.received_at < cutoff)
+                       .limit(self.settings.purge_batch_size))
+            with self.engine.begin() as connection:
+                count = connection.execute(
+                    delete(self.inbox).where(self.inbox.c.event_id.in_(expired.scalar_subquery()))
+                ).rowcount
+            total += count
+            PURGED.labels(self.service, "inbox").inc(count)
+            if count < self.settings.purge_batch_size:
+                break
+        return total
+
+    def _purge_when_due(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_EVERY_SECONDS
+            self.purge()
+
+    # -- the loop -------------------------------------------------------------------------------------
+
     def run(self) -> None:
         backoff = 0.5
         log.info("%s relay started", self.service)
         while not self.stopping.is_set():
             self.heartbeat.beat()
             try:
+                if not self.leadership.hold():
+                    self.ready = True  # standing by is this process's work while another one leads
+                    self.stopping.wait(self.settings.relay_idle_seconds)
+                    continue
+                self.wakeup.open()
                 published = self.relay_once()
+                self._purge_when_due()
+                self.ready = True
                 backoff = 0.5
-            except (PublishNotConfirmed, DBAPIError, *BROKER_ERRORS) as exc:
-                PUBLISH_FAILURES.labels(self.service).inc()
-                self.publisher.close()
-                if isinstance(exc, DBAPIError):
-                    self.release_leadership()
-                delay = backoff * (1 + random.random() / 2)
-                log.warning("%s relay: cannot publish (%s); retrying in %.1fs", self.service, exc, delay)
-                self.stopping.wait(delay)
+            except Exception as exc:  # noqa: BLE001 - a relay never dies of one bad pass; it backs off and goes on
+                self._after_failure(exc, backoff)
                 backoff = min(backoff * 2, self.settings.relay_max_backoff_seconds)
                 continue
             if published == 0:
                 self.publisher.keep_alive()
-                self.stopping.wait(self.settings.relay_idle_seconds)
+                self.wakeup.wait(self.settings.relay_idle_seconds)
         self.publisher.close()
-        self.release_leadership()
+        self.wakeup.close()
+        self.leadership.release()
         log.info("%s relay stopped", self.service)
+
+    def _after_failure(self, exc: Exception, backoff: float) -> None:
+        self.ready = False
+        PUBLISH_FAILURES.labels(self.service).inc()
+        self.publisher.close()
+        self._topology_declared = False
+        if isinstance(exc, DBAPIError):
+            self.wakeup.close()
+            self.leadership.release()
+        delay = backoff * (1 + random.random() / 2)
+        log.warning("%s relay: cannot publish (%s: %s); retrying in %.1fs", self.service, type(exc).__name__,
+                    exc, delay, exc_info=not isinstance(exc, (DBAPIError, OSError)))
+        self.stopping.wait(delay)
 
     def stop(self) -> None:
         self.stopping.set()

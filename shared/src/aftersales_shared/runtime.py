@@ -22,6 +22,10 @@ class ServiceRuntime:
     bus: EventBus | None = None
 
     @property
+    def inbox(self) -> Table | None:
+        return self.metadata.tables.get("inbox")
+
+    @property
     def topology(self) -> Topology | None:
         if self.bus is None:
             return None

@@ -1,11 +1,59 @@
-"""Exchanges and queues of one consuming service, declared idempotently at start."""
+"""The broker objects the platform needs, described once as data and declared idempotently.
+
+The same description feeds the services at start-up, the broker definitions shipped in deploy/ and
+anything else that must agree with what the services declare.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from kombu import Exchange, Queue
+import pika.exceptions
 
 from .config import MessagingSettings
+
+
+class TopologyMismatch(RuntimeError):
+    """The broker holds an object of the same name with other settings; redeclaring cannot fix that."""
+
+
+@dataclass(frozen=True)
+class ExchangeSpec:
+    name: str
+    type: str
+    arguments: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    arguments: dict
+    bindings: tuple[tuple[str, str], ...] = ()  # (exchange, routing key)
+
+
+def core_exchanges(settings: MessagingSettings) -> list[ExchangeSpec]:
+    return [
+        ExchangeSpec(settings.unroutable_exchange, "fanout"),
+        ExchangeSpec(settings.exchange, "topic", {"alternate-exchange": settings.unroutable_exchange}),
+        ExchangeSpec(settings.dead_letter_exchange, "direct"),
+    ]
+
+
+def unroutable_queue(settings: MessagingSettings) -> QueueSpec:
+    return QueueSpec(settings.unroutable_exchange, _durable_arguments(settings),
+                     ((settings.unroutable_exchange, ""),))
+
+
+def _durable_arguments(settings: MessagingSettings) -> dict:
+    return {"x-queue-type": "quorum"} if settings.queue_type == "quorum" else {}
+
+
+def _dead_lettering(settings: MessagingSettings, exchange: str, routing_key: str) -> dict:
+    arguments = {**_durable_arguments(settings), "x-dead-letter-exchange": exchange,
+                 "x-dead-letter-routing-key": routing_key}
+    if settings.queue_type == "quorum":
+        # Without this a quorum queue dead-letters at most once: a message could vanish between two queues.
+        arguments.update({"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"})
+    return arguments
 
 
 @dataclass(frozen=True)
@@ -28,59 +76,67 @@ class Topology:
         return f"{self.queue_name}.retry.{index}"
 
     @property
-    def exchange(self) -> Exchange:
-        return Exchange(self.settings.exchange, type="topic", durable=True)
-
-    @property
-    def dead_letter_exchange(self) -> Exchange:
-        return Exchange(self.settings.dead_letter_exchange, type="direct", durable=True)
-
-    @property
     def routing_keys(self) -> list[str]:
         return [f"{event_type}.#" for event_type in self.event_types]
 
-    def main_queue(self) -> Queue:
-        return Queue(
-            self.queue_name,
-            exchange=self.exchange,
-            routing_key=self.routing_keys[0] if self.routing_keys else None,
-            durable=True,
-            queue_arguments={
-                # A message rejected without requeue (or expiring) is parked, never lost.
-                "x-dead-letter-exchange": self.settings.dead_letter_exchange,
-                "x-dead-letter-routing-key": self.dlq_name,
-            },
-        )
+    def main_queue(self) -> QueueSpec:
+        arguments = _dead_lettering(self.settings, self.settings.dead_letter_exchange, self.dlq_name)
+        if self.settings.queue_type == "quorum":
+            arguments["x-delivery-limit"] = self.settings.delivery_limit
+        return QueueSpec(self.queue_name, arguments,
+                         tuple((self.settings.exchange, key) for key in self.routing_keys))
 
-    def retry_queues(self) -> list[Queue]:
+    def retry_queues(self) -> list[QueueSpec]:
         return [
-            Queue(
-                f"{self.queue_name}.retry.{index}",
-                durable=True,
-                queue_arguments={
-                    "x-message-ttl": delay,
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": self.queue_name,
-                },
-            )
+            QueueSpec(f"{self.queue_name}.retry.{index}",
+                      {**_dead_lettering(self.settings, "", self.queue_name), "x-message-ttl": delay})
             for index, delay in enumerate(self.settings.retry_delays_ms, start=1)
         ]
 
-    def dead_letter_queue(self) -> Queue:
-        return Queue(self.dlq_name, exchange=self.dead_letter_exchange, routing_key=self.dlq_name, durable=True)
+    def dead_letter_queue(self) -> QueueSpec:
+        return QueueSpec(self.dlq_name, _durable_arguments(self.settings),
+                         ((self.settings.dead_letter_exchange, self.dlq_name),))
+
+    def exchanges(self) -> list[ExchangeSpec]:
+        return core_exchanges(self.settings)
+
+    def queues(self) -> list[QueueSpec]:
+        """In declaration order: a queue exists before anything dead-letters into it."""
+        return [unroutable_queue(self.settings), self.dead_letter_queue(), self.main_queue(), *self.retry_queues()]
 
     def declare(self, channel) -> None:
-        self.exchange(channel).declare()
-        self.dead_letter_exchange(channel).declare()
-        self.dead_letter_queue()(channel).declare()
-        for queue in self.retry_queues():
-            queue(channel).declare()
-        main = self.main_queue()(channel)
-        main.declare()
-        for key in self.routing_keys[1:]:
-            main.bind_to(exchange=self.exchange, routing_key=key)
+        declare_all(channel, self.exchanges(), self.queues())
 
 
-def declare_exchange(channel, settings: MessagingSettings) -> None:
-    """Publishers declare the exchange too, so a relay never publishes into a missing one."""
-    Exchange(settings.exchange, type="topic", durable=True)(channel).declare()
+def declare_core(channel, settings: MessagingSettings) -> None:
+    """What every publisher needs before its first publish: the exchanges and the unroutable queue."""
+    declare_all(channel, core_exchanges(settings), [unroutable_queue(settings)])
+
+
+def declare_all(channel, exchanges: list[ExchangeSpec], queues: list[QueueSpec]) -> None:
+    """Declares on a pika blocking channel; an object that exists with other settings is a clear error."""
+    for exchange in exchanges:
+        with _explained(f"exchange {exchange.name!r}"):
+            channel.exchange_declare(exchange.name, exchange.type, durable=True, arguments=exchange.arguments or None)
+    for queue in queues:
+        with _explained(f"queue {queue.name!r}"):
+            channel.queue_declare(queue.name, durable=True, arguments=queue.arguments)
+        for exchange, routing_key in queue.bindings:
+            channel.queue_bind(queue.name, exchange, routing_key)
+
+
+class _explained:
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, _tb):
+        if isinstance(exc, pika.exceptions.ChannelClosedByBroker) and exc.reply_code == 406:
+            raise TopologyMismatch(
+                f"the broker already has {self.what} with other settings ({exc.reply_text}); it was declared "
+                f"by an older version. Delete it once it is drained (rabbitmqctl delete_queue / "
+                f"delete_exchange) or point AMQP_URL at a fresh vhost."
+            ) from exc
+        return False

@@ -1,12 +1,16 @@
-"""Unit of work: one transaction for a handler's state change, its inbox mark and its outbox events."""
+"""Unit of work: one transaction for a handler's state change, its inbox marks and its outbox events."""
 from __future__ import annotations
 
 import abc
+from typing import Sequence
 
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, Table, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 
+from .db import READ_ONLY
 from .envelope import Envelope
 from .timeutil import utcnow
+from .wakeup import notify_after_commit, notify_in_transaction
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -22,8 +26,11 @@ class AbstractUnitOfWork(abc.ABC):
         return self
 
     def __exit__(self, *exc_info):
-        self.rollback()
-        self._end()
+        try:
+            self.rollback()
+        finally:
+            self.pending = []
+            self._end()
 
     def emit(self, envelope: Envelope) -> None:
         self.pending.append(envelope)
@@ -36,6 +43,14 @@ class AbstractUnitOfWork(abc.ABC):
     @abc.abstractmethod
     def claim(self, envelope: Envelope) -> bool:
         """Record an incoming event; False when it was handled before (a duplicate to ignore)."""
+
+    def claim_many(self, envelopes: Sequence[Envelope]) -> set[str]:
+        """Record incoming events at once; returns the ids seen for the first time."""
+        return {envelope.id for envelope in envelopes if self.claim(envelope)}
+
+    def probe(self) -> bool:
+        """True when the unit of work's own dependencies (its database) answer."""
+        return True
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
@@ -51,11 +66,15 @@ class AbstractUnitOfWork(abc.ABC):
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """Subclasses build their repositories on ``self.connection`` in ``open_repositories``."""
+    """Subclasses build their repositories on ``self.connection`` in ``open_repositories``.
 
-    def __init__(self, engine: Engine, outbox: Table, inbox: Table):
+    ``read_only=True`` is for queries: on SQLite it does not take the write lock that every writing
+    transaction takes up front.
+    """
+
+    def __init__(self, engine: Engine, outbox: Table, inbox: Table, *, read_only: bool = False):
         super().__init__()
-        self.engine = engine
+        self.engine = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
         self.outbox = outbox
         self.inbox = inbox
         self.connection: Connection | None = None
@@ -65,35 +84,56 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     def _begin(self) -> None:
         self.connection = self.engine.connect()
-        self.connection.begin()
-        self.open_repositories(self.connection)
+        try:
+            self.connection.begin()
+            self.open_repositories(self.connection)
+        except BaseException:
+            self._end()
+            raise
 
     def _end(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.close()
 
     def claim(self, envelope: Envelope) -> bool:
-        seen = self.connection.execute(
-            select(self.inbox.c.event_id).where(self.inbox.c.event_id == envelope.id)
-        ).first()
-        if seen:
-            return False
-        self.connection.execute(
-            insert(self.inbox).values(
-                event_id=envelope.id, event_type=envelope.type, source=envelope.source, received_at=utcnow()
-            )
+        return envelope.id in self.claim_many([envelope])
+
+    def claim_many(self, envelopes: Sequence[Envelope]) -> set[str]:
+        rows = {}
+        now = utcnow()
+        for envelope in envelopes:
+            rows.setdefault(envelope.id, {"event_id": envelope.id, "event_type": envelope.type,
+                                          "source": envelope.source, "received_at": now})
+        if not rows:
+            return set()
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(self.inbox).values(list(rows.values()))
+            .on_conflict_do_nothing(index_elements=[self.inbox.c.event_id])
+            .returning(self.inbox.c.event_id)
         )
-        return True
+        return set(self.connection.execute(statement).scalars())
 
     def _commit(self, events: list[Envelope]) -> None:
         if events:
             self.connection.execute(insert(self.outbox), [outbox_row(event) for event in events])
+            notify_in_transaction(self.connection)
         self.connection.commit()
+        if events:
+            notify_after_commit(self.engine)
 
     def rollback(self) -> None:
         if self.connection is not None and self.connection.in_transaction():
             self.connection.rollback()
+
+    def probe(self) -> bool:
+        try:
+            with self.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means the database cannot be used right now
+            return False
+        return True
 
 
 def outbox_row(envelope: Envelope) -> dict:

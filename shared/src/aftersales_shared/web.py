@@ -9,11 +9,10 @@ from flask import Flask, Response, jsonify, request
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from .health import broker_check, database_check
+from .health import Check, Readiness, UnroutableCollector, broker_check, database_check
 from .metrics import metrics_response, outbox_metrics
 
 log = logging.getLogger(__name__)
-ReadinessCheck = Callable[[], None]
 
 
 class _Parser(FlaskParser):
@@ -59,11 +58,14 @@ def create_base_app(
     *,
     title: str,
     version: str = "1.0.0",
-    readiness_checks: dict[str, ReadinessCheck],
+    readiness_checks: dict[str, Check],
+    reported_checks: dict[str, Check] | None = None,
     blueprints: Iterable[flask_smorest.Blueprint],
     extra_metrics: Callable[[], bytes] | None = None,
 ) -> Flask:
     app = Flask(service)
+    # A readiness probe of an absent broker is expected and reported; pika would log each as an ERROR.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
     app.config.update(
         API_TITLE=title,
         API_VERSION=version,
@@ -93,17 +95,12 @@ def create_base_app(
     def healthz():
         return {"status": "ok", "service": service}
 
+    readiness = Readiness(required=readiness_checks, reported=reported_checks)
+
     @app.get("/readyz")
     def readyz():
-        results, ready = {}, True
-        for name, check in readiness_checks.items():
-            try:
-                check()
-                results[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which and why
-                ready = False
-                results[name] = f"unavailable: {type(exc).__name__}: {exc}"[:300]
-        return {"ready": ready, "checks": results}, 200 if ready else 503
+        body, ready = readiness.evaluate()
+        return body, 200 if ready else 503
 
     @app.get("/metrics")
     def metrics():
@@ -114,20 +111,20 @@ def create_base_app(
 
 
 def create_service_app(container, *, title: str, blueprints: Iterable[flask_smorest.Blueprint]) -> Flask:
-    """A service's app: readiness from its database and broker, outbox lag in its metrics.
+    """A service's app: ready when its database is; broker state and outbox lag reported.
 
     ``container`` is what the service's bootstrap built; views find it in ``app.extensions[<service>]``.
     """
     runtime = container.runtime
+    outbox_lag = outbox_metrics(runtime.service, runtime.engine, runtime.outbox,
+                                UnroutableCollector(runtime.messaging))
     app = create_base_app(
         runtime.service,
         title=title,
         blueprints=blueprints,
-        readiness_checks={
-            "database": database_check(runtime.engine),
-            "broker": broker_check(runtime.messaging, runtime.topology.queue_name if runtime.topology else None),
-        },
-        extra_metrics=outbox_metrics(runtime.service, runtime.engine, runtime.outbox),
+        readiness_checks={"database": database_check(runtime.engine)},
+        reported_checks={"broker": broker_check(runtime.messaging)},
+        extra_metrics=outbox_lag,
     )
     app.extensions[runtime.service] = container
     return app

@@ -193,7 +193,7 @@ def test_replay_moves_parked_messages_back_once_the_handler_is_fixed(harness):
     wait_for(lambda: h.depth(h.topology.dlq_name) == 1, timeout=10, message="message not parked")
     assert len(h.calls_for(event.id)) == 2
 
-    listed = [json.loads(line) for line in list_dead_letters(h.topology, limit=10)]
+    listed = [message.summary() for message in list_dead_letters(h.topology, limit=10)]
     assert [entry["message_id"] for entry in listed] == [event.id]
     assert listed[0]["attempts"] == 2 and "downstream rule missing" in listed[0]["error"]
     assert listed[0]["routing_key"] == h.routing_key

@@ -159,10 +159,10 @@ def test_a_second_relay_stands_by_while_the_first_leads(outbox_db, messaging_set
         assert leader.relay_once() == 3
         db.add(*second_batch)
         assert standby.relay_once() == 0, "only one relay may publish, or order is lost"
-        leader.release_leadership()
+        leader.leadership.release()
         assert standby.relay_once() == 2
     finally:
         for relay in (leader, standby):
             relay.publisher.close()
-            relay.release_leadership()
+            relay.leadership.release()
     assert [m.message_id for m in tap.sync()] == [e.id for e in first_batch + second_batch]

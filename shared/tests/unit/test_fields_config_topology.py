@@ -116,6 +116,21 @@ def test_settings_defaults():
     assert settings.exchange == "aftersales.events"
     assert settings.retry_delays_ms == (1_000, 5_000, 30_000)
     assert settings.max_attempts == 4
+    assert settings.queue_type == "quorum"
+    assert settings.consumer_prefetch == 2 * settings.consumer_batch_size
+    assert settings.retention_days == 7
+
+
+def test_batching_and_queue_settings_from_env():
+    settings = MessagingSettings.from_env({
+        "CONSUMER_BATCH_SIZE": "50", "CONSUMER_BATCH_WAIT_MS": "5", "QUEUE_TYPE": "Classic", "DELIVERY_LIMIT": "9",
+        "RETENTION_DAYS": "0.5", "PURGE_BATCH_SIZE": "10", "UNROUTABLE_EXCHANGE": "ae",
+    })
+    assert (settings.consumer_batch_size, settings.consumer_batch_wait_ms) == (50, 5.0)
+    assert settings.consumer_prefetch == 100
+    assert (settings.queue_type, settings.delivery_limit) == ("classic", 9)
+    assert (settings.retention_days, settings.purge_batch_size) == (0.5, 10)
+    assert settings.unroutable_exchange == "ae"
 
 
 def test_settings_from_env():
@@ -143,7 +158,11 @@ def test_empty_values_mean_default():
 
 @pytest.mark.parametrize("name,value,phrase", [
     ("CONSUMER_PREFETCH", "many", "must be an integer"),
-    ("CONSUMER_PREFETCH", "0", "at least 1"),
+    ("CONSUMER_PREFETCH", "-1", "at least 0"),
+    ("CONSUMER_BATCH_SIZE", "0", "at least 1"),
+    ("QUEUE_TYPE", "lazy", "one of quorum, classic"),
+    ("DELIVERY_LIMIT", "0", "at least 1"),
+    ("RETENTION_DAYS", "a week", "must be a number"),
     ("MAX_ATTEMPTS", "0", "at least 1"),
     ("MAX_ATTEMPTS", "2.5", "must be an integer"),
     ("AMQP_HEARTBEAT", "-1", "at least 0"),
@@ -184,27 +203,50 @@ def test_retry_queue_for_attempt(topology, attempt, name):
 def test_retry_queues_expire_back_into_the_main_queue(topology):
     queues = topology.retry_queues()
     assert [q.name for q in queues] == ["billing.events.retry.1", "billing.events.retry.2", "billing.events.retry.3"]
-    assert [q.queue_arguments["x-message-ttl"] for q in queues] == [100, 200, 400]
+    assert [q.arguments["x-message-ttl"] for q in queues] == [100, 200, 400]
     for queue in queues:
-        assert queue.durable
-        assert queue.queue_arguments["x-dead-letter-exchange"] == ""
-        assert queue.queue_arguments["x-dead-letter-routing-key"] == "billing.events"
+        assert queue.arguments["x-queue-type"] == "quorum"
+        assert queue.arguments["x-dead-letter-exchange"] == ""
+        assert queue.arguments["x-dead-letter-routing-key"] == "billing.events"
+        assert queue.arguments["x-dead-letter-strategy"] == "at-least-once"
+        assert queue.bindings == ()
     # every retry queue a failing attempt may pick exists
     names = {q.name for q in queues}
     assert all(topology.retry_queue_name(n) in names for n in range(1, 10))
 
 
-def test_main_queue_parks_rejects_in_the_dlq(topology):
+def test_main_queue_is_quorum_with_a_delivery_limit_and_parks_in_the_dlq(topology):
     main = topology.main_queue()
-    assert main.name == "billing.events" and main.durable
-    assert main.exchange.name == "aftersales.events" and main.exchange.type == "topic"
-    assert main.routing_key == "RepairCompleted.#"
-    assert main.queue_arguments == {"x-dead-letter-exchange": "aftersales.dlx",
-                                    "x-dead-letter-routing-key": "billing.events.dlq"}
+    assert main.name == "billing.events"
+    assert main.bindings == (("aftersales.events", "RepairCompleted.#"), ("aftersales.events", "TicketCreated.#"))
+    assert main.arguments == {
+        "x-queue-type": "quorum", "x-delivery-limit": 5,
+        "x-dead-letter-exchange": "aftersales.dlx", "x-dead-letter-routing-key": "billing.events.dlq",
+        "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish",
+    }
     dlq = topology.dead_letter_queue()
     assert dlq.name == "billing.events.dlq"
-    assert dlq.exchange.name == "aftersales.dlx" and dlq.exchange.type == "direct"
-    assert dlq.routing_key == "billing.events.dlq"
+    assert dlq.bindings == (("aftersales.dlx", "billing.events.dlq"),)
+
+
+def test_classic_queues_on_request():
+    topology = Topology("billing", ("RepairCompleted",), MessagingSettings(queue_type="classic"))
+    assert topology.main_queue().arguments == {"x-dead-letter-exchange": "aftersales.dlx",
+                                               "x-dead-letter-routing-key": "billing.events.dlq"}
+    assert all("x-queue-type" not in queue.arguments for queue in topology.queues())
+
+
+def test_the_event_exchange_hands_the_unroutable_to_an_alternate_exchange(topology):
+    exchanges = {exchange.name: exchange for exchange in topology.exchanges()}
+    assert exchanges["aftersales.events"].type == "topic"
+    assert exchanges["aftersales.events"].arguments == {"alternate-exchange": "aftersales.unroutable"}
+    assert exchanges["aftersales.unroutable"].type == "fanout"
+    assert exchanges["aftersales.dlx"].type == "direct"
+    [unroutable] = [queue for queue in topology.queues() if queue.name == "aftersales.unroutable"]
+    assert unroutable.bindings == (("aftersales.unroutable", ""),)
+    # declared in an order where every dead-letter target exists before its source
+    names = [queue.name for queue in topology.queues()]
+    assert names.index("billing.events.dlq") < names.index("billing.events") < names.index("billing.events.retry.1")
 
 
 class _FakeMessage:

@@ -266,16 +266,16 @@ def test_healthz(client):
     assert response.json["status"] == "ok"
 
 
-def test_readyz_is_503_naming_the_broker_when_it_is_unreachable(intake_with):
+def test_a_broker_outage_is_reported_but_the_web_tier_stays_ready(intake_with):
     intake = intake_with(AMQP_URL=CLOSED_PORT_AMQP_URL)
     try:
         response = create_app(intake).test_client().get("/readyz")
     finally:
         intake.runtime.dispose()
-    assert response.status_code == 503
-    assert response.json["ready"] is False
-    assert response.json["checks"]["database"] == "ok"
-    assert response.json["checks"]["broker"].startswith("unavailable")
+    # the outbox keeps the events while the broker is away, so taking tickets goes on
+    assert response.status_code == 200
+    assert response.json["ready"] is True
+    assert response.json["checks"] == {"database": "ok", "broker": "unavailable"}
 
 
 def test_metrics_count_the_unpublished_outbox(client):

@@ -23,7 +23,9 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import pika
 import pika.exceptions
 
+from ..config import MessagingSettings
 from ..envelope import EXCHANGE, Envelope
+from ..topology import declare_core
 from .helpers import wait_for
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -175,6 +177,14 @@ def connect(url: str) -> pika.BlockingConnection:
 
 # -- publishing and peeking -------------------------------------------------------------------------
 
+def declare_exchange_like_the_platform(channel, exchange: str) -> None:
+    """The platform's exchange carries arguments (its alternate exchange); declare it exactly as it does."""
+    if exchange == EXCHANGE:
+        declare_core(channel, MessagingSettings())
+    else:
+        channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+
+
 def publish(url: str, routing_key: str, body: bytes | str, *, exchange: str = EXCHANGE,
             headers: dict | None = None, declare_exchange: bool = True, **properties: Any) -> None:
     """Publishes one message with publisher confirms (returns once the broker has it)."""
@@ -184,7 +194,7 @@ def publish(url: str, routing_key: str, body: bytes | str, *, exchange: str = EX
     try:
         channel = connection.channel()
         if declare_exchange and exchange:
-            channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+            declare_exchange_like_the_platform(channel, exchange)
         channel.confirm_delivery()
         channel.basic_publish(exchange, routing_key, body,
                               pika.BasicProperties(headers=headers, **properties))
@@ -338,7 +348,7 @@ class WireTap:
         try:
             connection = connect(self.amqp_url)
             channel = connection.channel()
-            channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+            declare_exchange_like_the_platform(channel, self.exchange)
             self.queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
             for key in self.binding_keys:
                 channel.queue_bind(self.queue, self.exchange, routing_key=key)

@@ -139,8 +139,8 @@ def start_consumer() -> Iterator[Callable[..., BackgroundThread]]:
     started = []
 
     def start(consumer, timeout: float = 10.0, safety_interval: float = 0.1) -> BackgroundThread:
-        # safety_interval: how long one drain_events waits before the loop looks at should_stop
-        # again (kombu's default is 1 s); shorter makes the teardown quick.
+        # safety_interval: how long the consumer waits for a delivery before it looks at should_stop
+        # again (1 s by default); shorter makes the teardown quick.
         thread = BackgroundThread(lambda: consumer.run(safety_interval=safety_interval),
                                   name=f"consumer-{consumer.topology.service}")
         started.append((consumer, thread))
@@ -163,10 +163,7 @@ def start_consumer() -> Iterator[Callable[..., BackgroundThread]]:
             problems.append(f"consumer {consumer.topology.service} did not stop within 15s")
         elif thread.error is not None:
             problems.append(f"consumer {consumer.topology.service} crashed: {thread.error!r}")
-        try:
-            consumer.connection.release()
-        except Exception:  # noqa: BLE001 - best effort
-            pass
+        consumer.close()
     if problems:
         pytest.fail("; ".join(problems), pytrace=False)
 
