@@ -13,7 +13,8 @@ POSTGRES_DRIVER = "psycopg2"
 
 def database_url(url: str) -> URL:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != POSTGRES_DRIVER:
+    if parsed.drivername in ("postgres", "postgresql") or (
+            parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != POSTGRES_DRIVER):
         parsed = parsed.set(drivername=f"postgresql+{POSTGRES_DRIVER}")
     return parsed
 

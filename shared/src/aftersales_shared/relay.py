@@ -51,7 +51,8 @@ class _Batch:
 class OutboxRelay:
     def __init__(self, service: str, engine: Engine, outbox: Table, settings: MessagingSettings,
                  publisher: ConfirmingPublisher | None = None, heartbeat: Heartbeat | None = None,
-                 inbox: Table | None = None, leadership: Leadership | None = None):
+                 inbox: Table | None = None, leadership: Leadership | None = None,
+                 purge_every_seconds: float = PURGE_EVERY_SECONDS):
         self.service = service
         self.engine = engine
         self.outbox = outbox
@@ -64,6 +65,7 @@ class OutboxRelay:
         self.stopping = threading.Event()
         self.ready = False
         self._topology_declared = False
+        self.purge_every_seconds = purge_every_seconds
         self._next_purge = 0.0
 
     # -- one pass -------------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ class OutboxRelay:
     def _purge_when_due(self) -> None:
         now = time.monotonic()
         if now >= self._next_purge:
-            self._next_purge = now + PURGE_EVERY_SECONDS
+            self._next_purge = now + self.purge_every_seconds
             self.purge()
 
     # -- the loop -------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ class OutboxRelay:
                 continue
             if published == 0:
                 self.publisher.keep_alive()
-                self.wakeup.wait(self.settings.relay_idle_seconds)
+                self.wakeup.wait(min(self.settings.relay_idle_seconds, self.purge_every_seconds))
         self.publisher.close()
         self.wakeup.close()
         self.leadership.release()

@@ -82,4 +82,6 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_type", String(64), nullable=False),
         Column("source", String(100), nullable=False),
         Column("received_at", UtcDateTime(), nullable=False),
+        # Ids older than the retention window are purged by age.
+        Index("ix_inbox_received_at", "received_at"),
     )

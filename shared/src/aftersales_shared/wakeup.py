@@ -12,11 +12,13 @@ import os
 import select
 import socket
 import tempfile
+import time
 
 from sqlalchemy import Connection, Engine
 
 log = logging.getLogger(__name__)
 CHANNEL = "aftersales_outbox"
+RETRY_OPEN_SECONDS = 30.0
 
 
 def notify_in_transaction(connection: Connection) -> None:
@@ -51,24 +53,28 @@ class RelayWakeup:
         self.engine = engine
         self._listener = None  # PostgreSQL: a raw driver connection in autocommit, LISTENing
         self._socket: socket.socket | None = None
+        self._retry_at = 0.0
 
     def open(self) -> None:
         """Called by the relay that publishes (the leader), not by one standing by."""
+        if self._listener is not None or self._socket is not None or time.monotonic() < self._retry_at:
+            return
         try:
             if self.engine.dialect.name == "postgresql":
                 self._open_listener()
             else:
                 self._open_socket()
         except Exception as exc:  # noqa: BLE001 - waking up is an optimisation; polling still works
-            log.warning("relay wake-up unavailable, polling only: %s", exc)
+            log.warning("relay wake-up unavailable, polling only for a while: %s", exc)
             self.close()
+            self._retry_at = time.monotonic() + RETRY_OPEN_SECONDS
 
     def _open_listener(self) -> None:
         if self._listener is not None:
             return
         pooled = self.engine.raw_connection()
-        pooled.detach()  # held for the relay's life, outside the pool
         raw = pooled.driver_connection
+        pooled.detach()  # held for the relay's life, outside the pool
         raw.autocommit = True
         with raw.cursor() as cursor:
             cursor.execute(f"LISTEN {CHANNEL}")

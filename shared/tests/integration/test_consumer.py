@@ -221,3 +221,54 @@ def test_retries_still_work_after_the_queue_was_idle_for_several_heartbeats(harn
     [parked] = h.dead_letters(1)
     assert parked.message_id == second.id and parked.headers["x-attempts"] == 3
     assert len(h.calls_for(second.id)) == 3, "an extra, uncounted attempt: the retry publisher had lost its connection"
+
+
+def test_operators_show_and_replay_parked_messages_by_id_or_type_keeping_their_headers(harness):
+    broken = threading.Event()
+    broken.set()
+
+    def handler(event):
+        if broken.is_set():
+            raise RuntimeError("rule missing")
+
+    h = harness(handler, retry_delays_ms=(50,), max_attempts=1)
+    parked = [h.envelope(qty=n) for n in range(1, 4)]
+    for envelope in parked:
+        publish_envelope(h.settings.amqp_url, envelope, app_id="intake", correlation_id=envelope.correlation_id,
+                         timestamp=1_700_000_000 + parked.index(envelope))
+    wait_for(lambda: h.depth(h.topology.dlq_name) == 3, timeout=10, message="messages not parked")
+
+    [shown] = list_dead_letters(h.topology, ids=[parked[1].id])
+    detail = shown.detail()
+    assert detail["message_id"] == parked[1].id and detail["type"] == h.event_type
+    assert detail["body"]["data"]["qty"] == 2 and "rule missing" in detail["error"]
+    assert detail["correlation_id"] == parked[1].correlation_id
+    assert [m.message_id for m in list_dead_letters(h.topology, types=[h.event_type])] == [e.id for e in parked]
+    assert list_dead_letters(h.topology, types=["SomethingElse"]) == []
+
+    broken.clear()
+    assert replay_dead_letters(h.topology, ids=[parked[1].id]) == 1
+    wait_for(lambda: h.calls_for(parked[1].id)[1:], timeout=10, message="replayed message not handled")
+    # the others stay parked, in their order, untouched
+    remaining = list_dead_letters(h.topology)
+    assert [m.message_id for m in remaining] == [parked[0].id, parked[2].id]
+    assert all(m.attempts == 1 and "rule missing" in m.error for m in remaining)
+
+    assert replay_dead_letters(h.topology, types=[h.event_type]) == 2
+    wait_for(lambda: h.depth(h.topology.dlq_name) == 0 and h.depth() == 0, timeout=10, message="not drained")
+    assert all(len(h.calls_for(e.id)) == 2 for e in parked)
+
+
+def test_a_replayed_message_keeps_its_correlation_id_and_timestamp(harness, amqp_vhost):
+    h = harness(always_fails, retry_delays_ms=(50,), max_attempts=1)
+    event = h.envelope()
+    publish_envelope(h.settings.amqp_url, event, app_id="intake", correlation_id="corr-1", timestamp=1_700_000_123)
+    wait_for(lambda: h.depth(h.topology.dlq_name) == 1, timeout=10, message="not parked")
+    h.consumer.should_stop = True
+    wait_for(lambda: not h.consumer.ready, timeout=10, message="consumer did not stop")
+    assert replay_dead_letters(h.topology, ids=[event.id]) == 1
+    [replayed] = get_messages(h.settings.amqp_url, h.topology.queue_name, count=1, timeout=10)
+    assert replayed.properties.correlation_id == "corr-1"
+    assert replayed.properties.timestamp == 1_700_000_123
+    assert replayed.properties.app_id == "intake" and replayed.message_id == event.id
+    assert "x-attempts" not in replayed.headers and "x-replayed-at" in replayed.headers

@@ -83,3 +83,53 @@ def test_two_threads_writing_the_outbox_through_units_of_work(tmp_path):
     assert len({row.position for row in rows}) == ROUNDS
     assert {row.routing_key for row in rows} == {"PartReserved.east.SH-01", "PartReserved.east.SH-02"}
     engine.dispose()
+
+
+def test_commits_are_durable_and_readers_never_wait_for_a_writer(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'reads.db'}")
+    metadata = MetaData()
+    outbox, inbox = outbox_table(metadata), inbox_table(metadata)
+    metadata.create_all(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+    writer = SqlAlchemyUnitOfWork(engine, outbox, inbox)
+    with writer:  # holds the write lock for the whole block
+        writer.emit(new_envelope(type="TicketCreated", data={}, source="intake", subject="T-1", region="east",
+                                 site="SH-01"))
+        started = time.monotonic()
+        with SqlAlchemyUnitOfWork(engine, outbox, inbox, read_only=True) as reader:
+            count = reader.connection.execute(select(outbox.c.position)).all()
+        assert time.monotonic() - started < 1.0, "a read waited for the writer's lock"
+        assert count == []
+        writer.commit()
+
+
+def test_a_unit_of_work_rolls_back_whatever_escapes_it(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'rollback.db'}")
+    metadata = MetaData()
+    outbox, inbox = outbox_table(metadata), inbox_table(metadata)
+    metadata.create_all(engine)
+    event = new_envelope(type="TicketCreated", data={}, source="intake", subject="T-1", region="east", site="SH-01")
+
+    class Interrupted(BaseException):
+        pass
+
+    uow = SqlAlchemyUnitOfWork(engine, outbox, inbox)
+    try:
+        with uow:
+            uow.claim(event)
+            uow.connection.execute(insert(outbox).values(event_id="x", event_type="T", routing_key="T.a.b",
+                                                         body="{}", created_at=event.time))
+            raise Interrupted()
+    except Interrupted:
+        pass
+    assert uow.connection is None and uow.pending == []
+    with engine.connect() as connection:
+        assert connection.execute(select(outbox.c.position)).all() == []
+        assert connection.execute(select(inbox.c.event_id)).all() == []
+    # the lock was released: another writer gets in at once
+    with SqlAlchemyUnitOfWork(engine, outbox, inbox) as again:
+        assert again.claim(event)
+        again.commit()

@@ -1,0 +1,19 @@
+"""inbox ids are purged by age
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_inbox_received_at', 'inbox', ['received_at'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_inbox_received_at', table_name='inbox')
