@@ -107,13 +107,14 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
                                           "source": envelope.source, "received_at": now})
         if not rows:
             return set()
+        # One statement (SQLAlchemy's "insertmanyvalues"), compiled once whatever the batch size.
+        return set(self.connection.execute(self._claim_statement(), list(rows.values())).scalars())
+
+    def _claim_statement(self):
         dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(self.inbox).values(list(rows.values()))
-            .on_conflict_do_nothing(index_elements=[self.inbox.c.event_id])
-            .returning(self.inbox.c.event_id)
-        )
-        return set(self.connection.execute(statement).scalars())
+        return (dialect.insert(self.inbox)
+                .on_conflict_do_nothing(index_elements=[self.inbox.c.event_id])
+                .returning(self.inbox.c.event_id))
 
     def _commit(self, events: list[Envelope]) -> None:
         if events:

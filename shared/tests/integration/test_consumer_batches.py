@@ -14,7 +14,7 @@ from aftersales_shared.bus import EventBus
 from aftersales_shared.consumer import EventConsumer
 from aftersales_shared.envelope import caused_by, new_envelope
 from aftersales_shared.testing import unique, unique_event_type, wait_for
-from aftersales_shared.testing.amqp import get_messages, publish_envelope, queue_depth
+from aftersales_shared.testing.amqp import get_messages, publish_envelopes, queue_depth
 from aftersales_shared.testing.outbox import OutboxDb
 from aftersales_shared.topology import Topology
 
@@ -67,8 +67,7 @@ class Service:
                             source="intake", subject=ticket, region="east", site="SH-01")
 
     def publish(self, *envelopes):
-        for envelope in envelopes:
-            publish_envelope(self.settings.amqp_url, envelope, app_id="intake")
+        publish_envelopes(self.settings.amqp_url, envelopes, app_id="intake")
 
     def effects(self) -> list:
         return effects_in(self.db)

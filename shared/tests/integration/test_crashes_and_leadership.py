@@ -19,7 +19,7 @@ from aftersales_shared.health import UnroutableCollector
 from aftersales_shared.publisher import ConfirmingPublisher
 from aftersales_shared.relay import OutboxRelay
 from aftersales_shared.testing import unique, unique_event_type, wait_for
-from aftersales_shared.testing.amqp import get_messages, publish_envelope, purge, queue_depth
+from aftersales_shared.testing.amqp import get_messages, publish_envelopes, purge, queue_depth
 from aftersales_shared.testing.outbox import OutboxDb
 from aftersales_shared.topology import Topology
 
@@ -65,8 +65,7 @@ def test_a_message_that_kills_its_consumer_is_parked_after_its_delivery_limit_an
 
     innocent = [envelope(n) for n in range(60)]
     killer = envelope(999, crash=True)
-    for message in innocent[:20] + [killer] + innocent[20:]:
-        publish_envelope(amqp_vhost, message, app_id="intake")
+    publish_envelopes(amqp_vhost, innocent[:20] + [killer] + innocent[20:], app_id="intake")
 
     runs, crashes = 0, 0
     while queue_depth(amqp_vhost, topology.dlq_name) == 0 and runs < limit + 4:

@@ -272,3 +272,23 @@ def test_parser_and_contract_require_the_same_fields(envelope_validator, field):
     del body[field]
     assert list(envelope_validator.iter_errors(body))
     assert field in errors_of(body)
+
+
+def test_the_fast_reading_of_an_envelope_agrees_with_its_schema():
+    from aftersales_shared.envelope import _SCHEMA, _load_well_formed
+
+    valid = new_envelope(type="TicketCreated", data={"ticket_id": "T-1"}, source="partner/acme-1", subject="T-1",
+                         region="east", site="SH-01", causation_id="c-1").to_dict()
+    assert _load_well_formed(valid) == _SCHEMA.load(valid)
+    assert _load_well_formed({**valid, "causation_id": None}) == _SCHEMA.load({**valid, "causation_id": None})
+    broken = [
+        {**valid, "extra": 1}, {k: v for k, v in valid.items() if k != "site"}, {**valid, "version": True},
+        {**valid, "version": 0}, {**valid, "version": "1"}, {**valid, "id": "not-a-uuid"},
+        {**valid, "time": "2026-11-22T09:30:00"}, {**valid, "type": "ticketCreated"}, {**valid, "source": "crm"},
+        {**valid, "site": "SH 01"}, {**valid, "region": ""}, {**valid, "subject": ""}, {**valid, "data": []},
+        {**valid, "causation_id": 5}, {**valid, "correlation_id": None},
+    ]
+    for body in broken:
+        assert _load_well_formed(body) is None, body
+        with pytest.raises(InvalidMessage):
+            parse_envelope(body)
