@@ -2,6 +2,10 @@
 
 Per service: migrations, then a gunicorn web server, a consumer and an outbox relay. Each service gets
 its own database: a SQLite file under var/ unless <SERVICE>_DATABASE_URL says otherwise.
+
+Every process started here dies with the runner, even when the runner is killed outright (lifeline.py).
+No line printed here carries a password: credentials are masked in the runner's own lines and in
+everything it forwards from the processes it started.
 """
 from __future__ import annotations
 
@@ -16,14 +20,34 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.request import urlopen
 
+from lifeline import dies_with
+from port_check import port_problem
+from redaction import Redactor
+
 ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 SERVICES = {"intake": 8001, "dispatch": 8002, "inventory": 8003, "billing": 8004, "fracas": 8005}
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 STOP_GRACE_SECONDS = 10
 
 
-def log(message: str) -> None:
-    print(f"[run] {message}", flush=True)
+class Output:
+    """Every line the runner prints goes through here."""
+
+    def __init__(self, redact: Redactor):
+        self.redact = redact
+        self.lock = threading.Lock()
+
+    def line(self, text: str, stream=None) -> None:
+        stream = stream or sys.stdout
+        with self.lock:
+            print(self.redact(text.rstrip("\n")), file=stream, flush=True)
+
+    def log(self, message: str) -> None:
+        self.line(f"[run] {message}")
+
+    def error(self, message: str) -> None:
+        self.line(message, sys.stderr)
 
 
 def check_broker(url: str) -> str | None:
@@ -38,17 +62,32 @@ def check_broker(url: str) -> str | None:
 
 
 class Platform:
-    def __init__(self, environ: dict[str, str]):
+    def __init__(self, environ: dict[str, str], out: Output):
         self.environ = environ
+        self.out = out
         self.var = Path(environ.get("VAR_DIR") or ROOT / "var").resolve()
         self.amqp_url = environ.get("AMQP_URL") or DEFAULT_AMQP_URL
         self.host = environ.get("HOST", "127.0.0.1")
         self.workers = environ.get("WEB_WORKERS", "2")
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = threading.Event()
+        self.watchman: subprocess.Popen | None = None
 
     def port(self, service: str) -> int:
         return int(self.environ.get(f"{service.upper()}_PORT") or SERVICES[service])
+
+    def port_problems(self) -> list[str]:
+        problems, seen = [], {}
+        for service in SERVICES:
+            port = self.port(service)
+            if port in seen:
+                problems.append(f"{service}: port {port} is also {seen[port]}'s; set {service.upper()}_PORT")
+                continue
+            seen[port] = service
+            problem = port_problem(self.host, port)
+            if problem:
+                problems.append(f"{service}: {problem}; stop it or set {service.upper()}_PORT")
+        return problems
 
     def database_url(self, service: str) -> str:
         return self.environ.get(f"{service.upper()}_DATABASE_URL") or f"sqlite:///{self.var / service}.db"
@@ -63,36 +102,63 @@ class Platform:
 
     def command(self, service: str, role: str) -> list[str]:
         if role == "web":
-            return [sys.executable, "-m", "gunicorn", "--bind", f"{self.host}:{self.port(service)}",
+            return [sys.executable, "-m", "gunicorn", "--config", str(HERE / "lifeline.py"),
+                    "--bind", f"{self.host}:{self.port(service)}",
                     "--workers", self.workers, "--graceful-timeout", "5", "--access-logfile", "-",
                     f"{service}.entrypoints.flask_app:create_app()"]
         return [sys.executable, "-m", service, role]
 
-    def migrate(self) -> None:
+    def start_watchman(self) -> None:
+        """Stops whatever the runner started once the runner is gone, however it went (see lifeline.py)."""
+        self.watchman = subprocess.Popen(
+            [sys.executable, str(HERE / "lifeline.py"), str(STOP_GRACE_SECONDS)], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+
+    def tell_watchman(self, line: str) -> None:
+        try:
+            self.watchman.stdin.write(line + "\n")
+            self.watchman.stdin.flush()
+        except (AttributeError, OSError):  # none, or gone: the parent-death signal still holds
+            pass
+
+    def dismiss_watchman(self) -> None:
+        if self.watchman:
+            self.watchman.stdin.close()
+            self.watchman.wait()
+
+    def spawn(self, service: str, role: str) -> subprocess.Popen:
+        # Own session: Ctrl-C reaches the runner only, which then stops each group in order.
+        process = subprocess.Popen(self.command(service, role), env=self.child_env(service, role),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True, preexec_fn=dies_with(os.getpid()))
+        self.tell_watchman(f"+{process.pid}")
+        return process
+
+    def migrate(self) -> bool:
         for service in SERVICES:
-            result = subprocess.run(self.command(service, "migrate"), env=self.child_env(service, "migrate"),
-                                    capture_output=True, text=True)
-            if result.returncode != 0:
-                raise SystemExit(f"[run] {service}: migration failed:\n{result.stderr[-2000:]}")
-        log("databases migrated")
+            process = self.spawn(service, "migrate")
+            output, _ = process.communicate()
+            self.tell_watchman(f"-{process.pid}")
+            if process.returncode != 0:
+                self.out.error(f"[run] {service}: migration failed:\n{output[-2000:]}")
+                return False
+        self.out.log("databases migrated")
+        return True
 
     def start(self, service: str, role: str) -> None:
-        env = self.child_env(service, role)
         if role == "web":
             # Metric files of a previous run would be summed into this one's.
-            prom = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+            prom = self.var / "prometheus" / service
             shutil.rmtree(prom, ignore_errors=True)
             prom.mkdir(parents=True)
-        process = subprocess.Popen(self.command(service, role), env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   start_new_session=True)
+        process = self.spawn(service, role)
         name = f"{service}-{role}"
         self.children.append((name, process))
         threading.Thread(target=self._forward, args=(name, process), daemon=True).start()
 
     def _forward(self, name: str, process: subprocess.Popen) -> None:
         for line in process.stdout:
-            print(f"[{name}] {line}", end="", flush=True)
+            self.out.line(f"[{name}] {line}")
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -117,45 +183,72 @@ class Platform:
         self.stopping.set()
         for _, process in self.children:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for name, process in self.children:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log(f"{name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
-                os.killpg(process.pid, signal.SIGKILL)
+                self.out.log(f"{name} did not stop in {STOP_GRACE_SECONDS}s; killing it")
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
+            # Whatever of its group outlived it (a gunicorn worker) goes too.
+            _signal_group(process, signal.SIGKILL)
+            self.tell_watchman(f"-{process.pid}")
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def main() -> int:
-    platform = Platform(dict(os.environ))
+    out = Output(Redactor.from_environ(os.environ))
+    platform = Platform(dict(os.environ), out)
+    problems = platform.port_problems()
+    if problems:
+        for problem in problems:
+            out.error(f"cannot start: {problem}")
+        return 1
     problem = check_broker(platform.amqp_url)
     if problem:
-        print(f"cannot reach RabbitMQ at AMQP_URL={platform.amqp_url} ({problem}); start one with "
-              f"'rabbitmq-server -detached' (or docker compose -f deploy/docker-compose.yml up rabbitmq) "
-              f"or point AMQP_URL at one", file=sys.stderr)
+        out.error(f"cannot reach RabbitMQ at AMQP_URL={platform.amqp_url} ({problem}); start one with "
+                  f"'rabbitmq-server -detached' (or docker compose -f deploy/docker-compose.yml up rabbitmq) "
+                  f"or point AMQP_URL at one")
         return 1
     platform.var.mkdir(parents=True, exist_ok=True)
-    platform.migrate()
-    signal.signal(signal.SIGTERM, lambda *_: platform.stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: platform.stopping.set())
-    for service in SERVICES:
-        for role in ("web", "consumer", "relay"):
-            platform.start(service, role)
-    if platform.wait_ready():
-        log("ready: " + ", ".join(f"{s} http://{platform.host}:{platform.port(s)}" for s in SERVICES))
+    platform.start_watchman()
+    try:
+        return run(platform, out)
+    finally:
+        platform.dismiss_watchman()
+
+
+def run(platform: Platform, out: Output) -> int:
+    if not platform.migrate():
+        return 1
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: platform.stopping.set())
     code = 0
-    while not platform.stopping.is_set():
-        died = platform.exited()
-        if died:
-            log(f"{', '.join(died)} exited; stopping everything")
-            code = 1
-            break
-        platform.stopping.wait(0.5)
-    log("stopping")
-    platform.stop()
-    log("stopped")
+    try:
+        for service in SERVICES:
+            for role in ("web", "consumer", "relay"):
+                platform.start(service, role)
+        if platform.wait_ready():
+            out.log("ready: " + ", ".join(f"{s} http://{platform.host}:{platform.port(s)}" for s in SERVICES))
+        while not platform.stopping.is_set():
+            died = platform.exited()
+            if died:
+                out.log(f"{', '.join(died)} exited; stopping everything")
+                code = 1
+                break
+            platform.stopping.wait(0.5)
+    finally:
+        out.log("stopping")
+        platform.stop()
+        out.log("stopped")
     return code
 
 

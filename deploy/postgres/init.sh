@@ -15,8 +15,8 @@ GRANT ALL ON DATABASE :"svc" TO :"svc";
 SQL
 }
 
-create_service_db intake    "${INTAKE_DB_PASSWORD:-intake-db-dev}"
-create_service_db dispatch  "${DISPATCH_DB_PASSWORD:-dispatch-db-dev}"
-create_service_db inventory "${INVENTORY_DB_PASSWORD:-inventory-db-dev}"
-create_service_db billing   "${BILLING_DB_PASSWORD:-billing-db-dev}"
-create_service_db fracas    "${FRACAS_DB_PASSWORD:-fracas-db-dev}"
+create_service_db intake    "${INTAKE_DB_PASSWORD:?INTAKE_DB_PASSWORD must be set, see deploy/.env.example}"
+create_service_db dispatch  "${DISPATCH_DB_PASSWORD:?DISPATCH_DB_PASSWORD must be set, see deploy/.env.example}"
+create_service_db inventory "${INVENTORY_DB_PASSWORD:?INVENTORY_DB_PASSWORD must be set, see deploy/.env.example}"
+create_service_db billing   "${BILLING_DB_PASSWORD:?BILLING_DB_PASSWORD must be set, see deploy/.env.example}"
+create_service_db fracas    "${FRACAS_DB_PASSWORD:?FRACAS_DB_PASSWORD must be set, see deploy/.env.example}"

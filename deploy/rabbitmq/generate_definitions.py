@@ -1,22 +1,16 @@
 #!/usr/bin/env python3
 """Generate deploy/rabbitmq/definitions.json (users, permissions, topology).
 
-Passwords come from the same environment variables docker-compose.yml uses
-(<SVC>_AMQP_PASSWORD, RABBITMQ_ADMIN_PASSWORD), falling back to the dev
-defaults. Hashes are rabbit_password_hashing_sha256:
-base64(salt4 + sha256(salt4 + utf8(password))). An existing hash that still
-verifies against the password is kept, so regenerating is diff-stable.
+The users carry no password (an empty hash: nobody can log in as them). start.sh sets each password
+from the environment once the broker is up, after every boot, so no secret and no password hash is
+ever committed. Nothing here reads the environment: run it after a change of topology or permissions.
 
     python deploy/rabbitmq/generate_definitions.py
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import os
 import re
-import secrets
 from pathlib import Path
 
 OUT = Path(__file__).with_name("definitions.json")
@@ -25,6 +19,7 @@ EVENTS_EXCHANGE = "aftersales.events"
 DLX = "aftersales.dlx"
 RETRY_TTLS_MS = (1000, 5000, 30000)
 HASHING = "rabbit_password_hashing_sha256"
+ADMIN = "admin"
 
 # service -> (publishes anything?, binding patterns on aftersales.events)
 SERVICES: dict[str, tuple[bool, list[str]]] = {
@@ -36,24 +31,6 @@ SERVICES: dict[str, tuple[bool, list[str]]] = {
     # fracas publishes nothing yet: no write on aftersales.events.
     "fracas": (False, ["TicketCreated.#", "RepairCompleted.#", "SettlementPosted.#"]),
 }
-
-
-def dev_password(svc: str) -> str:
-    return os.environ.get(f"{svc.upper()}_AMQP_PASSWORD", f"{svc}-amqp-dev")
-
-
-def admin_password() -> str:
-    return os.environ.get("RABBITMQ_ADMIN_PASSWORD", "admin-dev")
-
-
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt if salt is not None else secrets.token_bytes(4)
-    return base64.b64encode(salt + hashlib.sha256(salt + password.encode("utf-8")).digest()).decode()
-
-
-def verify_password(password: str, password_hash: str) -> bool:
-    raw = base64.b64decode(password_hash)
-    return len(raw) == 36 and hash_password(password, raw[:4]) == password_hash
 
 
 def queue_names(svc: str) -> list[str]:
@@ -74,20 +51,15 @@ def permissions(svc: str, publishes: bool) -> dict[str, str]:
     }
 
 
-def build(existing: dict) -> dict:
-    old_hashes = {u["name"]: u.get("password_hash", "") for u in existing.get("users", [])}
+def build() -> dict:
+    def user(name: str, tags: list[str]) -> dict:
+        return {"name": name, "password_hash": "", "hashing_algorithm": HASHING, "tags": tags}
 
-    def user(name: str, password: str, tags: list[str]) -> dict:
-        old = old_hashes.get(name, "")
-        pw_hash = old if old and verify_password(password, old) else hash_password(password)
-        return {"name": name, "password_hash": pw_hash, "hashing_algorithm": HASHING,
-                "tags": tags}
-
-    users = [user("admin", admin_password(), ["administrator"])]
-    perms = [{"user": "admin", "vhost": VHOST, "configure": ".*", "write": ".*", "read": ".*"}]
+    users = [user(ADMIN, ["administrator"])]
+    perms = [{"user": ADMIN, "vhost": VHOST, "configure": ".*", "write": ".*", "read": ".*"}]
     queues, bindings = [], []
     for svc, (publishes, patterns) in SERVICES.items():
-        users.append(user(svc, dev_password(svc), []))
+        users.append(user(svc, []))
         perms.append({"user": svc, "vhost": VHOST, **permissions(svc, publishes)})
         main, *retries, dlq = queue_names(svc)
         queues.append(_queue(main, {"x-dead-letter-exchange": DLX, "x-dead-letter-routing-key": dlq}))
@@ -129,8 +101,7 @@ def _binding(source: str, queue: str, key: str) -> dict:
 
 
 def main() -> None:
-    existing = json.loads(OUT.read_text()) if OUT.exists() else {}
-    OUT.write_text(json.dumps(build(existing), indent=2) + "\n")
+    OUT.write_text(json.dumps(build(), indent=2) + "\n")
     print(f"wrote {OUT}")
 
 

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Callable, Iterable
 
 import flask_smorest
 from flask import Flask, Response, jsonify, request
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .config import env_int
 from .health import Check, Readiness, UnroutableCollector, broker_check, database_check
 from .metrics import metrics_response, outbox_metrics
 
 log = logging.getLogger(__name__)
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 
 
 class _Parser(FlaskParser):
@@ -53,6 +56,18 @@ class Api(flask_smorest.Api):
         return payload, error.code, data.get("headers", {})
 
 
+def _body(limit: int) -> bytes:
+    """The request body, or a 413 when it is larger than ``limit``.
+
+    werkzeug stops reading a body sent without a length (chunked) at the limit without saying so; one byte
+    more left on the wire means it was too large.
+    """
+    data = request.get_data()
+    if request.content_length is None and len(data) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
+
+
 def create_base_app(
     service: str,
     *,
@@ -62,11 +77,16 @@ def create_base_app(
     reported_checks: dict[str, Check] | None = None,
     blueprints: Iterable[flask_smorest.Blueprint],
     extra_metrics: Callable[[], bytes] | None = None,
+    max_request_bytes: int | None = None,
 ) -> Flask:
+    """``max_request_bytes`` defaults to env ``MAX_REQUEST_BYTES`` (1 MiB); a larger body is a 413."""
+    if max_request_bytes is None:
+        max_request_bytes = env_int(os.environ, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, minimum=1)
     app = Flask(service)
     # A readiness probe of an absent broker is expected and reported; pika would log each as an ERROR.
     logging.getLogger("pika").setLevel(logging.CRITICAL)
     app.config.update(
+        MAX_CONTENT_LENGTH=max_request_bytes,
         API_TITLE=title,
         API_VERSION=version,
         OPENAPI_VERSION="3.0.3",
@@ -80,9 +100,14 @@ def create_base_app(
 
     @app.before_request
     def _require_json_body():
-        if request.method in ("POST", "PUT", "PATCH") and request.get_data() and not request.is_json:
+        if request.method in ("POST", "PUT", "PATCH") and _body(max_request_bytes) and not request.is_json:
             return jsonify(errors={"body": ["Content-Type must be application/json."]}, code=400), 400
         return None
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error):
+        message = f"Request body is larger than the {max_request_bytes} bytes allowed."
+        return jsonify(code=413, status=error.name, errors={"body": [message]}), 413
 
     @app.errorhandler(Exception)
     def _unexpected(error):

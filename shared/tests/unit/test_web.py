@@ -1,9 +1,12 @@
+import io
+
 import pytest
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from aftersales_shared.config import ConfigError
 from aftersales_shared.fields import Money
-from aftersales_shared.web import Blueprint, create_base_app, field_errors
+from aftersales_shared.web import DEFAULT_MAX_REQUEST_BYTES, Blueprint, create_base_app, field_errors
 
 
 # -- field_errors ----------------------------------------------------------------------------------------
@@ -50,7 +53,7 @@ class ThingQuery(Schema):
     site = fields.String(required=True)
 
 
-def make_app(checks=None, extra_metrics=None):
+def make_app(checks=None, extra_metrics=None, max_request_bytes=None):
     blp = Blueprint("things", __name__, url_prefix="/api/v1/things", description="test things")
     stored = []
 
@@ -74,7 +77,7 @@ def make_app(checks=None, extra_metrics=None):
 
     app = create_base_app(
         "things", title="Things", readiness_checks=checks if checks is not None else {"db": lambda: None},
-        blueprints=[blp], extra_metrics=extra_metrics,
+        blueprints=[blp], extra_metrics=extra_metrics, max_request_bytes=max_request_bytes,
     )
     app.stored = stored
     return app
@@ -224,3 +227,73 @@ def test_openapi_document(client):
     assert document["info"]["title"] == "Things"
     assert "/api/v1/things" in document["paths"]
     assert {"post", "get"} <= set(document["paths"]["/api/v1/things"])
+
+
+# -- request size ------------------------------------------------------------------------------------------
+
+def body_of(size: int) -> bytes:
+    """A valid thing, padded with spaces to exactly ``size`` bytes."""
+    body = b'{"name": "pump", "price": "12.50"}'
+    return body + b" " * (size - len(body))
+
+
+def assert_too_large(response):
+    assert response.status_code == 413
+    assert response.is_json
+    errors = response.get_json()["errors"]
+    assert list(errors) == ["body"] and errors["body"] and all(isinstance(m, str) for m in errors["body"])
+
+
+def test_a_body_over_the_limit_is_413_naming_the_body_and_stores_nothing():
+    app = make_app(max_request_bytes=200)
+    response = app.test_client().post("/api/v1/things", data=body_of(201), content_type="application/json")
+    assert_too_large(response)
+    assert "200 bytes" in response.get_json()["errors"]["body"][0]
+    assert app.stored == []
+
+
+def test_a_body_at_the_limit_is_accepted():
+    app = make_app(max_request_bytes=200)
+    response = app.test_client().post("/api/v1/things", data=body_of(200), content_type="application/json")
+    assert response.status_code == 201
+
+
+def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit():
+    app = make_app(max_request_bytes=200)
+    # wsgi.input_terminated: the server (gunicorn) has de-chunked the body and marks where it ends.
+    response = app.test_client().post(
+        "/api/v1/things", input_stream=io.BytesIO(body_of(5000)), content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    assert_too_large(response)
+    assert app.stored == []
+
+
+def test_a_chunked_body_at_the_limit_is_accepted():
+    app = make_app(max_request_bytes=200)
+    response = app.test_client().post(
+        "/api/v1/things", input_stream=io.BytesIO(body_of(200)), content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 201
+
+
+def test_the_limit_comes_from_max_request_bytes(monkeypatch):
+    monkeypatch.setenv("MAX_REQUEST_BYTES", "100")
+    client = make_app().test_client()
+    assert_too_large(client.post("/api/v1/things", data=body_of(101), content_type="application/json"))
+
+
+def test_the_default_limit_is_one_mebibyte(monkeypatch):
+    monkeypatch.delenv("MAX_REQUEST_BYTES", raising=False)
+    client = make_app().test_client()
+    assert DEFAULT_MAX_REQUEST_BYTES == 1024 * 1024
+    assert_too_large(client.post("/api/v1/things", data=body_of(DEFAULT_MAX_REQUEST_BYTES + 1),
+                                 content_type="application/json"))
+    response = client.post("/api/v1/things", data=body_of(DEFAULT_MAX_REQUEST_BYTES), content_type="application/json")
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("raw", ["lots", "0", "-5"])
+def test_a_bad_max_request_bytes_is_refused_at_start_up(monkeypatch, raw):
+    monkeypatch.setenv("MAX_REQUEST_BYTES", raw)
+    with pytest.raises(ConfigError, match="MAX_REQUEST_BYTES"):
+        make_app()
