@@ -1,7 +1,9 @@
 """`make run`: the whole platform as local processes, in the foreground; Ctrl-C or SIGTERM stops all.
 
-Per service: migrations, then a gunicorn web server, a consumer and an outbox relay. Each service gets
-its own database: a SQLite file under var/ unless <SERVICE>_DATABASE_URL says otherwise.
+Per service: migrations and the broker objects it needs, then a gunicorn web server and a worker (its
+consumer and outbox relay in one process; PROCESS_MODEL=split runs them as two). Each service gets its
+own database: a SQLite file under var/ unless <SERVICE>_DATABASE_URL says otherwise. Every service's
+queues are declared before any process starts, so nothing published early is lost.
 
 Every process started here dies with the runner, even when the runner is killed outright (lifeline.py).
 No line printed here carries a password: credentials are masked in the runner's own lines and in
@@ -29,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 SERVICES = {"intake": 8001, "dispatch": 8002, "inventory": 8003, "billing": 8004, "fracas": 8005}
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 STOP_GRACE_SECONDS = 10
+PROCESS_MODELS = {"worker": ("web", "worker"), "split": ("web", "consumer", "relay")}
 
 
 class Output:
@@ -51,11 +54,11 @@ class Output:
 
 
 def check_broker(url: str) -> str | None:
-    from kombu import Connection
+    from aftersales_shared.amqp import blocking_connection
+    from aftersales_shared.config import MessagingSettings
 
     try:
-        with Connection(url, connect_timeout=3) as connection:
-            connection.connect()
+        blocking_connection(MessagingSettings(amqp_url=url), "make-run-check", timeout=3).close()
     except Exception as exc:  # noqa: BLE001 - any failure here means the same thing to the user
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -68,7 +71,9 @@ class Platform:
         self.var = Path(environ.get("VAR_DIR") or ROOT / "var").resolve()
         self.amqp_url = environ.get("AMQP_URL") or DEFAULT_AMQP_URL
         self.host = environ.get("HOST", "127.0.0.1")
-        self.workers = environ.get("WEB_WORKERS", "2")
+        self.process_model = environ.get("PROCESS_MODEL", "worker")
+        if self.process_model not in PROCESS_MODELS:
+            raise SystemExit(f"PROCESS_MODEL must be one of {', '.join(PROCESS_MODELS)}, got {self.process_model!r}")
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = threading.Event()
         self.watchman: subprocess.Popen | None = None
@@ -100,13 +105,28 @@ class Platform:
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self.var / "prometheus" / service)
         return env
 
+    def setting(self, service: str, name: str, default: str) -> str:
+        """<SERVICE>_<NAME> for one service, else <NAME> for all, else the default."""
+        return self.environ.get(f"{service.upper()}_{name}") or self.environ.get(name) or default
+
     def command(self, service: str, role: str) -> list[str]:
         if role == "web":
+            threads = self.setting(service, "WEB_THREADS", "1")
             return [sys.executable, "-m", "gunicorn", "--config", str(HERE / "lifeline.py"),
                     "--bind", f"{self.host}:{self.port(service)}",
-                    "--workers", self.workers, "--graceful-timeout", "5", "--access-logfile", "-",
+                    "--workers", self.setting(service, "WEB_WORKERS", "1"),
+                    "--threads", threads, "--worker-class", "gthread" if threads != "1" else "sync",
+                    "--graceful-timeout", "5", "--access-logfile", "-" if self.access_log else "/dev/null",
                     f"{service}.entrypoints.flask_app:create_app()"]
         return [sys.executable, "-m", service, role]
+
+    @property
+    def access_log(self) -> bool:
+        return self.environ.get("ACCESS_LOG", "1") not in ("0", "false", "no")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return PROCESS_MODELS[self.process_model]
 
     def start_watchman(self) -> None:
         """Stops whatever the runner started once the runner is gone, however it went (see lifeline.py)."""
@@ -134,15 +154,17 @@ class Platform:
         self.tell_watchman(f"+{process.pid}")
         return process
 
-    def migrate(self) -> bool:
-        for service in SERVICES:
-            process = self.spawn(service, "migrate")
-            output, _ = process.communicate()
-            self.tell_watchman(f"-{process.pid}")
-            if process.returncode != 0:
-                self.out.error(f"[run] {service}: migration failed:\n{output[-2000:]}")
-                return False
-        self.out.log("databases migrated")
+    def prepare(self) -> bool:
+        """Every database migrated and every service's queues declared before any process publishes."""
+        for step, what in (("migrate", "migration"), ("declare", "declaring its broker objects")):
+            for service in SERVICES:
+                process = self.spawn(service, step)
+                output, _ = process.communicate()
+                self.tell_watchman(f"-{process.pid}")
+                if process.returncode != 0:
+                    self.out.error(f"[run] {service}: {what} failed:\n{output[-2000:]}")
+                    return False
+        self.out.log("databases migrated, broker objects declared")
         return True
 
     def start(self, service: str, role: str) -> None:
@@ -227,14 +249,14 @@ def main() -> int:
 
 
 def run(platform: Platform, out: Output) -> int:
-    if not platform.migrate():
+    if not platform.prepare():
         return 1
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: platform.stopping.set())
     code = 0
     try:
         for service in SERVICES:
-            for role in ("web", "consumer", "relay"):
+            for role in platform.roles:
                 platform.start(service, role)
         if platform.wait_ready():
             out.log("ready: " + ", ".join(f"{s} http://{platform.host}:{platform.port(s)}" for s in SERVICES))

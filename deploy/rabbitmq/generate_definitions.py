@@ -9,45 +9,46 @@ ever committed. Nothing here reads the environment: run it after a change of top
 """
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
 
+from aftersales_shared.topology import Topology, broker_definitions
+
 OUT = Path(__file__).with_name("definitions.json")
 VHOST = "/"
-EVENTS_EXCHANGE = "aftersales.events"
-DLX = "aftersales.dlx"
-RETRY_TTLS_MS = (1000, 5000, 30000)
 HASHING = "rabbit_password_hashing_sha256"
 ADMIN = "admin"
-
-# service -> (publishes anything?, binding patterns on aftersales.events)
-SERVICES: dict[str, tuple[bool, list[str]]] = {
-    "intake": (True, ["PartReserved.#", "PartReservationFailed.#", "EngineerAssigned.#",
-                      "RepairCompleted.#", "SettlementPosted.#"]),
-    "dispatch": (True, ["TicketCreated.#", "PartReserved.#", "PartReservationFailed.#"]),
-    "inventory": (True, ["TicketCreated.#", "RepairCompleted.#"]),
-    "billing": (True, ["RepairCompleted.#"]),
-    # fracas publishes nothing yet: no write on aftersales.events.
-    "fracas": (False, ["TicketCreated.#", "RepairCompleted.#", "SettlementPosted.#"]),
-}
+SERVICES = ("intake", "dispatch", "inventory", "billing", "fracas")
 
 
-def queue_names(svc: str) -> list[str]:
-    main = f"{svc}.events"
-    return [main, *(f"{main}.retry.{n}" for n in range(1, len(RETRY_TTLS_MS) + 1)), f"{main}.dlq"]
+def service_topologies() -> dict[str, Topology]:
+    """What each service declares at start-up, built by its own composition root: the one source."""
+    topologies = {}
+    for service in SERVICES:
+        bootstrap = importlib.import_module(f"{service}.bootstrap")
+        settings = importlib.import_module(f"{service}.config").Settings.from_env({})
+        runtime = bootstrap.bootstrap(settings).runtime
+        topologies[service] = runtime.topology
+        runtime.dispose()
+    return topologies
 
 
-def permissions(svc: str, publishes: bool) -> dict[str, str]:
-    own = rf"{re.escape(svc)}\.events(\.retry\.[1-3]|\.dlq)?"
-    ex_events, ex_dlx = re.escape(EVENTS_EXCHANGE), re.escape(DLX)
-    write_ex = [ex_events, ex_dlx] if publishes else [ex_dlx]
+def permissions(topology: Topology) -> dict[str, str]:
+    settings = topology.settings
+    own = rf"{re.escape(topology.queue_name)}(\.retry\.[0-9]+|\.dlq)?"
+    events, dlx, unroutable = (re.escape(name) for name in
+                               (settings.exchange, settings.dead_letter_exchange, settings.unroutable_exchange))
+    shared = f"{events}|{dlx}|{unroutable}"
     return {
-        "configure": f"^({own}|{ex_events}|{ex_dlx})$",
-        "write": f"^({own}|{'|'.join(write_ex)}|amq\\.default)$",
-        # read on an exchange = may bind from it; the dlx is included so the
-        # service can (re)declare its dlq binding idempotently.
-        "read": f"^({own}|{ex_events}|{ex_dlx})$",
+        # every service declares the exchanges and the unroutable queue idempotently before it publishes
+        "configure": f"^({own}|{shared})$",
+        # publishing to the event exchange may reach its alternate exchange; retries and dead letters
+        # go through the default exchange and the dlx
+        "write": f"^({own}|{shared}|amq\\.default)$",
+        # read on an exchange = may bind from it
+        "read": f"^({own}|{shared})$",
     }
 
 
@@ -55,21 +56,10 @@ def build() -> dict:
     def user(name: str, tags: list[str]) -> dict:
         return {"name": name, "password_hash": "", "hashing_algorithm": HASHING, "tags": tags}
 
-    users = [user(ADMIN, ["administrator"])]
+    topologies = service_topologies()
+    users = [user(ADMIN, ["administrator"])] + [user(service, []) for service in topologies]
     perms = [{"user": ADMIN, "vhost": VHOST, "configure": ".*", "write": ".*", "read": ".*"}]
-    queues, bindings = [], []
-    for svc, (publishes, patterns) in SERVICES.items():
-        users.append(user(svc, []))
-        perms.append({"user": svc, "vhost": VHOST, **permissions(svc, publishes)})
-        main, *retries, dlq = queue_names(svc)
-        queues.append(_queue(main, {"x-dead-letter-exchange": DLX, "x-dead-letter-routing-key": dlq}))
-        for name, ttl in zip(retries, RETRY_TTLS_MS):
-            queues.append(_queue(name, {"x-message-ttl": ttl, "x-dead-letter-exchange": "",
-                                        "x-dead-letter-routing-key": main}))
-        queues.append(_queue(dlq, {}))
-        bindings += [_binding(EVENTS_EXCHANGE, main, p) for p in patterns]
-        bindings.append(_binding(DLX, dlq, dlq))
-    exchanges = [_exchange(EVENTS_EXCHANGE, "topic"), _exchange(DLX, "direct")]
+    perms += [{"user": service, "vhost": VHOST, **permissions(topology)} for service, topology in topologies.items()]
     return {
         "rabbit_version": "3.13.7",
         "rabbitmq_version": "3.13.7",
@@ -80,24 +70,8 @@ def build() -> dict:
         "parameters": [],
         "global_parameters": [],
         "policies": [],
-        "queues": queues,
-        "exchanges": exchanges,
-        "bindings": bindings,
+        **broker_definitions(list(topologies.values()), VHOST),
     }
-
-
-def _queue(name: str, arguments: dict) -> dict:
-    return {"name": name, "vhost": VHOST, "durable": True, "auto_delete": False, "arguments": arguments}
-
-
-def _exchange(name: str, kind: str) -> dict:
-    return {"name": name, "vhost": VHOST, "type": kind, "durable": True, "auto_delete": False,
-            "internal": False, "arguments": {}}
-
-
-def _binding(source: str, queue: str, key: str) -> dict:
-    return {"source": source, "vhost": VHOST, "destination": queue, "destination_type": "queue",
-            "routing_key": key, "arguments": {}}
 
 
 def main() -> None:

@@ -197,7 +197,7 @@ def start_runner(tmp_path):
         ports = {service: free_port() for service in SERVICES}
         log_path = tmp_path / f"runner-{len(started)}.log"
         env = runner_env(tmp_path / f"var-{len(started)}", ports, AMQP_URL=amqp_url, WEB_WORKERS="2",
-                         LOG_LEVEL="INFO")
+                         PROCESS_MODEL="split", LOG_LEVEL="INFO")
         with log_path.open("w") as log:
             process = subprocess.Popen([sys.executable, str(RUNNER)], env=env, stdout=log,
                                        stderr=subprocess.STDOUT, cwd=ROOT)
@@ -234,8 +234,8 @@ def assert_all_gone_with_their_ports(runner, timeout: float) -> None:
 
 
 @pytest.mark.e2e
-def test_killing_the_runner_outright_takes_every_process_with_it(start_runner, amqp_vhost):
-    runner = start_runner(amqp_vhost)
+def test_killing_the_runner_outright_takes_every_process_with_it(start_runner, new_vhost):
+    runner = start_runner(new_vhost())
     runner.kill()
     runner.wait(timeout=10)
     # The parent-death signal: everything stops at once, well within the runner's own grace period.
@@ -243,10 +243,10 @@ def test_killing_the_runner_outright_takes_every_process_with_it(start_runner, a
 
 
 @pytest.mark.e2e
-def test_processes_that_ignore_sigterm_go_too(start_runner, amqp_vhost, tcp_proxy):
+def test_processes_that_ignore_sigterm_go_too(start_runner, new_vhost, tcp_proxy):
     # With the broker gone, a consumer keeps retrying its connection and does not stop on SIGTERM.
     proxy = tcp_proxy("127.0.0.1", 5672)
-    runner = start_runner(proxy.url_for(amqp_vhost))
+    runner = start_runner(proxy.url_for(new_vhost()))
     proxy.stop_accepting_and_cut()
     wait_for(lambda: "broker unreachable" in runner.log(), timeout=30,
              message=lambda: f"no consumer noticed the broker going:\n{runner.log()[-2000:]}")
@@ -256,8 +256,8 @@ def test_processes_that_ignore_sigterm_go_too(start_runner, amqp_vhost, tcp_prox
 
 
 @pytest.mark.e2e
-def test_forwarded_lines_never_show_a_password(start_runner, amqp_vhost):
-    runner = start_runner(amqp_vhost)
+def test_forwarded_lines_never_show_a_password(start_runner, new_vhost):
+    runner = start_runner(new_vhost())
     # gunicorn's access log repeats the request line, query string and all; the runner forwards it.
     port = runner.ports["intake"]
     with urlopen(f"http://127.0.0.1:{port}/healthz?probe=amqp://someone:{PASSWORD}@broker.example/"):

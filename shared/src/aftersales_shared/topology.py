@@ -140,3 +140,20 @@ class _explained:
                 f"delete_exchange) or point AMQP_URL at a fresh vhost."
             ) from exc
         return False
+
+
+def broker_definitions(topologies: list[Topology], vhost: str = "/") -> dict:
+    """Exchanges, queues and bindings in RabbitMQ's definitions format: what the services declare, as data."""
+    exchanges, queues = {}, {}
+    for topology in topologies:
+        exchanges.update({exchange.name: exchange for exchange in topology.exchanges()})
+        queues.update({queue.name: queue for queue in topology.queues()})
+    return {
+        "exchanges": [{"name": e.name, "vhost": vhost, "type": e.type, "durable": True, "auto_delete": False,
+                       "internal": False, "arguments": dict(e.arguments)} for e in exchanges.values()],
+        "queues": [{"name": q.name, "vhost": vhost, "durable": True, "auto_delete": False,
+                    "arguments": dict(q.arguments)} for q in queues.values()],
+        "bindings": [{"source": exchange, "vhost": vhost, "destination": q.name, "destination_type": "queue",
+                      "routing_key": key, "arguments": {}}
+                     for q in queues.values() for exchange, key in q.bindings],
+    }

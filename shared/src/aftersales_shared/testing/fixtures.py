@@ -68,6 +68,27 @@ def amqp_vhost(run_id) -> Iterator[str]:
 
 
 @pytest.fixture
+def new_vhost(run_id) -> Iterator[Callable[[], str]]:
+    """Factory: ``new_vhost()`` → the AMQP URL of a vhost of the test's own, deleted after it. For tests that
+    declare queues under the services' real names with settings of their own."""
+    base = os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"aftersales-test-{unique('v')}"
+        url = create_vhost(base, name)
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        try:
+            delete_vhost(base, name)
+        except BrokerUnavailable as exc:  # pragma: no cover
+            print(f"warning: could not delete test vhost {name}: {exc}")
+
+
+@pytest.fixture
 def messaging_settings(amqp_vhost, tmp_path) -> Callable[..., MessagingSettings]:
     """Factory: ``messaging_settings(**overrides)`` → MessagingSettings on the run's vhost, with
     short relay waits and heartbeat files under the test's tmp_path."""
