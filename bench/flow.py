@@ -1,7 +1,8 @@
 """Whole-flow load driver: tickets from POST to SettlementPosted across the running platform.
 
 Reusable by anything that needs real traffic through all five services (the benchmark, fault
-injection). The usual sequence::
+injection). Import it with the repository root on ``sys.path`` (a test's conftest.py can put it
+there). The usual sequence::
 
     from bench.flow import FlowDriver, Sandbox, WireObserver, start_platform
 
@@ -19,6 +20,13 @@ injection). The usual sequence::
 The wire observer is an independent pika consumer bound to ``#`` on ``aftersales.events``: what it
 records is what really went out, whatever the services believe. The driver completes each work
 order as soon as its EngineerAssigned is on the wire.
+
+For faults: give the platform a broker URL through a ``TcpProxy`` (``aftersales_shared.testing``)
+while the observer connects straight to ``sandbox.amqp_url``, so cutting the services' link does not
+blind the observer; ``platform.processes()`` names each service process; ``run.progress()`` says
+how far the tickets have got. Tickets are posted with an Idempotency-Key and retried on broken
+connections and 502/503/504, so a web fault shows as latency or as ``result.rejected``, never as a
+double ticket.
 """
 from __future__ import annotations
 

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 from aftersales_shared.testing.amqp import create_vhost, delete_vhost
 from aftersales_shared.testing.postgres import create_database, drop_database
 
+from .measure import process_tree
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "dispatch", "inventory", "billing", "fracas")
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -128,6 +130,26 @@ class Platform:
             if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "):
                 return float(line.rsplit(" ", 1)[1])
         return None
+
+    def processes(self) -> dict[str, int]:
+        """The platform's service processes by name (``intake-web``, ``dispatch-consumer``,
+        ``billing-relay``, ...) and pid; a web server is its gunicorn master. For fault injection."""
+        found = {}
+        for pid in process_tree(self.pid):
+            try:
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if "-m" in argv and argv.index("-m") + 2 < len(argv):
+                module, role = argv[argv.index("-m") + 1], argv[argv.index("-m") + 2]
+                if module in SERVICES:
+                    found[f"{module}-{role}"] = pid
+                    continue
+            for service in SERVICES:
+                app = f"{service}.entrypoints.flask_app:create_app()"
+                if app in argv and f"{service}-web" not in found:
+                    found[f"{service}-web"] = pid  # the master comes before its workers in the tree
+        return found
 
     def stop(self, timeout: float = 60.0) -> int:
         if self.process.poll() is None:
