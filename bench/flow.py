@@ -222,6 +222,7 @@ class TicketTrace:
     serial: str
     site: str
     idempotency_key: str
+    scheduled: float | None = None  # when a paced run meant to post it
     post_started: float = 0.0
     post_finished: float = 0.0
     status: int | None = None
@@ -435,11 +436,12 @@ class FlowRun:
             index = next(self._next)
             if index >= self.count:
                 return
+            trace = self.traces[index]
             if self.rate:
-                delay = self.started + index / self.rate - time.monotonic()
+                trace.scheduled = self.started + index / self.rate
+                delay = trace.scheduled - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            trace = self.traces[index]
             trace.post_started = time.monotonic()
             try:
                 reply = driver.client.post(url, driver.ticket_body(trace.site, trace.serial),
@@ -618,6 +620,8 @@ class FlowResult:
             "steady_settled_per_s": _steady_rate(settled_at),
             "seconds": round((settled_at[-1] if settled_at else last_post) - first_post, 2),
             "latency": {
+                "behind_schedule": latency_summary([t.post_started - t.scheduled for t in self.traces
+                                                    if t.scheduled is not None]),
                 "post_response": latency_summary([t.post_finished - t.post_started for t in accepted]),
                 "post_to_engineer_assigned": latency_summary(assigned),
                 "complete_to_settlement_posted": latency_summary(closing),
