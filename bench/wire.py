@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import pika.exceptions
+
 from aftersales_shared.envelope import EXCHANGE
 from aftersales_shared.testing.amqp import connect, publish
 
@@ -56,8 +58,7 @@ class WireObserver:
     def _run(self) -> None:
         try:
             connection = connect(self.amqp_url)
-            channel = connection.channel()
-            channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+            channel = self._channel_with_exchange(connection)
             self.queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
             for key in self.binding_keys:
                 channel.queue_bind(self.queue, self.exchange, routing_key=key)
@@ -77,6 +78,19 @@ class WireObserver:
                 connection.close()
             except Exception:  # noqa: BLE001 - closing a broken connection
                 pass
+
+    def _channel_with_exchange(self, connection):
+        """Binds to the exchange as the services declared it (whatever its arguments); declares a plain
+        one only where none exists yet, so an observer may start before the platform."""
+        channel = connection.channel()
+        try:
+            channel.exchange_declare(self.exchange, passive=True)
+        except pika.exceptions.ChannelClosedByBroker as exc:
+            if exc.reply_code != 404:
+                raise
+            channel = connection.channel()
+            channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
+        return channel
 
     def _on_message(self, _channel, method, properties, body) -> None:
         at = time.monotonic()
