@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := intake dispatch inventory billing fracas
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e bench venv clean schemas
+.PHONY: run test e2e bench bench-quick wrk venv clean schemas
 
 $(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,19 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
 
-bench: $(STAMP)
-	$(PY) bench/bench_messaging.py
+# The full benchmark writes var/bench/report.{md,json} and prints the markdown; BENCH_ARGS adds options
+# (see `$(PY) bench/bench.py --help`).
+bench: $(STAMP) wrk
+	$(PY) bench/bench.py $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(PY) bench/bench.py --quick $(BENCH_ARGS)
+
+# wrk generates the HTTP load (a Debian package); without it the benchmark falls back to a Python generator.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; \
+	  { apt-get install -y -q wrk || { apt-get update -q && apt-get install -y -q wrk; }; } >/dev/null 2>&1 || \
+	  echo "could not install wrk; the HTTP stage will use the Python load generator"; }
 
 schemas: $(STAMP)
 	$(PY) -m aftersales_shared.export_schemas docs/events $(SERVICES)

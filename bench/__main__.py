@@ -1,0 +1,6 @@
+"""``python -m bench``: the same as ``python bench/bench.py``."""
+import sys
+
+from bench.bench import main
+
+sys.exit(main())

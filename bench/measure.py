@@ -1,0 +1,111 @@
+"""Small measuring tools: percentiles, and CPU use of the machine, of process trees and of one child."""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of ``values``; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def latency_summary(seconds: Sequence[float]) -> dict:
+    """p50/p99/max in milliseconds, rounded for a report."""
+    def ms(value):
+        return None if value is None else round(value * 1000, 1)
+    return {"count": len(seconds), "p50_ms": ms(percentile(seconds, 50)), "p99_ms": ms(percentile(seconds, 99)),
+            "max_ms": ms(max(seconds) if seconds else None)}
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses: split after its closing parenthesis.
+    return text[text.rindex(")") + 2:].split()
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants alive now."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None:
+                children.setdefault(int(stat[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds used so far by ``pids`` (not by their children)."""
+    total = 0
+    for pid in pids:
+        stat = _stat(pid)
+        if stat is not None:
+            total += int(stat[11]) + int(stat[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+@dataclass
+class CpuWindow:
+    """CPU use over a time window: the whole machine (all users), and the process trees under ``roots``.
+
+    The machine figure includes whatever else runs on the box; the difference to ``tree`` is noise from
+    outside the measurement.
+    """
+
+    roots: tuple[int, ...] = ()
+    label: str = "platform"
+
+    def __enter__(self) -> "CpuWindow":
+        self.cpus = os.cpu_count() or 1
+        self._pids = [pid for root in self.roots for pid in process_tree(root)]
+        self._wall = time.monotonic()
+        self._machine = _machine_ticks()
+        self._tree = cpu_seconds(self._pids)
+        self._self = time.process_time()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.wall = time.monotonic() - self._wall
+        busy, total = _machine_ticks()
+        self.machine_busy = (busy - self._machine[0]) / max(1, total - self._machine[1])
+        self.tree_cores = (cpu_seconds(self._pids) - self._tree) / max(self.wall, 1e-9)
+        self.self_cores = (time.process_time() - self._self) / max(self.wall, 1e-9)
+
+    def as_dict(self) -> dict:
+        """Cores used (1.0 = one core busy all the time) and the machine's busy share of all its cores."""
+        shares = {"machine_busy_pct": round(100 * self.machine_busy, 1), "cpus": self.cpus}
+        if self.roots:
+            shares[f"{self.label}_cores"] = round(self.tree_cores, 2)
+        shares["bench_process_cores"] = round(self.self_cores, 2)
+        return shares
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
