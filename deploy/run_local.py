@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 SERVICES = {"intake": 8001, "dispatch": 8002, "inventory": 8003, "billing": 8004, "fracas": 8005}
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 STOP_GRACE_SECONDS = 10
+CRASH_LOOP_DEATHS, CRASH_LOOP_SECONDS = 5, 60.0
 PROCESS_MODELS = {"worker": ("web", "worker"), "split": ("web", "consumer", "relay")}
 
 
@@ -75,6 +76,7 @@ class Platform:
         if self.process_model not in PROCESS_MODELS:
             raise SystemExit(f"PROCESS_MODEL must be one of {', '.join(PROCESS_MODELS)}, got {self.process_model!r}")
         self.children: list[tuple[str, subprocess.Popen]] = []
+        self.deaths: dict[str, list[float]] = {}
         self.stopping = threading.Event()
         self.watchman: subprocess.Popen | None = None
 
@@ -167,16 +169,38 @@ class Platform:
         self.out.log("databases migrated, broker objects declared")
         return True
 
+    def restart_dead(self) -> list[str]:
+        """Starts again whatever died on its own, as a process manager would; returns the names of those that
+        keep dying (CRASH_LOOP_DEATHS within CRASH_LOOP_SECONDS), which the runner then gives up on."""
+        hopeless = []
+        now = time.monotonic()
+        for index, (name, process) in enumerate(list(self.children)):
+            if process.poll() is None:
+                continue
+            self.tell_watchman(f"-{process.pid}")
+            deaths = [t for t in self.deaths.get(name, []) if now - t < CRASH_LOOP_SECONDS] + [now]
+            self.deaths[name] = deaths
+            if len(deaths) >= CRASH_LOOP_DEATHS:
+                hopeless.append(name)
+                continue
+            self.out.log(f"{name} exited with {process.returncode}; starting it again")
+            service, role = name.rsplit("-", 1)
+            self.children[index] = (name, self._launch(service, role, name))
+        return hopeless
+
     def start(self, service: str, role: str) -> None:
         if role == "web":
             # Metric files of a previous run would be summed into this one's.
             prom = self.var / "prometheus" / service
             shutil.rmtree(prom, ignore_errors=True)
             prom.mkdir(parents=True)
-        process = self.spawn(service, role)
         name = f"{service}-{role}"
-        self.children.append((name, process))
+        self.children.append((name, self._launch(service, role, name)))
+
+    def _launch(self, service: str, role: str, name: str) -> subprocess.Popen:
+        process = self.spawn(service, role)
         threading.Thread(target=self._forward, args=(name, process), daemon=True).start()
+        return process
 
     def _forward(self, name: str, process: subprocess.Popen) -> None:
         for line in process.stdout:
@@ -193,13 +217,10 @@ class Platform:
                             pending.discard(service)
                 except (URLError, OSError):
                     pass
-            if self.exited():
+            if self.restart_dead():
                 return False
             time.sleep(0.3)
         return not pending
-
-    def exited(self) -> list[str]:
-        return [name for name, process in self.children if process.poll() is not None]
 
     def stop(self) -> None:
         self.stopping.set()
@@ -261,9 +282,10 @@ def run(platform: Platform, out: Output) -> int:
         if platform.wait_ready():
             out.log("ready: " + ", ".join(f"{s} http://{platform.host}:{platform.port(s)}" for s in SERVICES))
         while not platform.stopping.is_set():
-            died = platform.exited()
-            if died:
-                out.log(f"{', '.join(died)} exited; stopping everything")
+            hopeless = platform.restart_dead()
+            if hopeless:
+                out.log(f"{', '.join(hopeless)} died {CRASH_LOOP_DEATHS} times within {CRASH_LOOP_SECONDS:.0f}s; "
+                        f"stopping everything")
                 code = 1
                 break
             platform.stopping.wait(0.5)

@@ -267,3 +267,23 @@ def test_forwarded_lines_never_show_a_password(start_runner, new_vhost):
     log = runner.log()
     assert PASSWORD not in log
     assert "probe=amqp://someone:***@broker.example/" in log
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+@pytest.mark.e2e
+def test_a_process_that_dies_is_started_again_and_the_rest_keep_running(start_runner, new_vhost):
+    runner = start_runner(new_vhost())
+    [consumer] = [pid for pid in descendants(runner.pid) if cmdline(pid).endswith("-m billing consumer ")]
+    os.kill(consumer, signal.SIGKILL)
+    wait_for(lambda: "billing-consumer exited with -9; starting it again" in runner.log(), timeout=15,
+             message=lambda: f"the runner did not restart the consumer:\n{runner.log()[-2000:]}")
+    wait_for(lambda: [pid for pid in descendants(runner.pid) if cmdline(pid).endswith("-m billing consumer ")
+                      and pid != consumer], timeout=15, message="no new billing consumer")
+    assert runner.poll() is None
+    assert all(ready(port) for port in runner.ports.values())
