@@ -11,15 +11,13 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from .fields import Timestamp
 from .timeutil import utcnow
+from .vocabulary import CODE_MESSAGE, CODE_PATTERN, EVENT_TYPE_PATTERN, SOURCE_PATTERN
 
 EXCHANGE = "aftersales.events"
 CONTENT_TYPE = "application/json"
 PERSISTENT = 2
-_CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$", error="Must be 1-32 letters, digits or '-'.")
-_SOURCE = validate.Regexp(
-    r"^(intake|dispatch|inventory|billing|fracas|partner/[A-Za-z0-9_-]+)$",
-    error="Must be a service name or partner/<partner_id>.",
-)
+_CODE = validate.Regexp(CODE_PATTERN, error=CODE_MESSAGE)
+_SOURCE = validate.Regexp(SOURCE_PATTERN, error="Must be a service name or partner/<partner_id>.")
 
 
 class InvalidMessage(ValueError):
@@ -72,7 +70,7 @@ class EnvelopeSchema(Schema):
         unknown = RAISE
 
     id = fields.UUID(required=True)
-    type = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Za-z]+$", error="Must be PascalCase."))
+    type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE_PATTERN, error="Must be PascalCase."))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     source = fields.String(required=True, validate=[_SOURCE, validate.Length(max=100)])
     time = Timestamp(required=True)

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields
 
+from aftersales_shared.boundary import (
+    LINE_KINDS, PAYERS, SERVICE_TYPES, WARRANTY_STATUSES, Choice, EventReader, Integer, Money, Text, Timestamp,
+)
 from aftersales_shared.envelope import Envelope
-from aftersales_shared.fields import Money, Timestamp
 
-from ..domain.fees import SERVICE_TYPES
-from ..domain.settlement import LINE_KINDS, PAYERS, WARRANTY_STATUSES, CompletedJob, Settlement
+from ..domain.settlement import CompletedJob, Settlement
 
-# Ids are stored in 64-character columns; a longer one is refused on arrival, not by the database.
-ID = validate.Length(1, 64)
+# The most of one part a settlement line can count: its NUMERIC(10, 4) quantity column.
+MAX_PART_QTY = 999_999
+
+
+def _id(**kwargs) -> Text:
+    # Ids are stored in 64-character columns; a longer one is refused on arrival, not by the database.
+    return Text(64, min_length=1, **kwargs)
 
 
 class Quantity(fields.Field):
@@ -29,13 +35,13 @@ class Quantity(fields.Field):
 
 
 class _Line(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    kind = Choice(LINE_KINDS, required=True)
     description = fields.String(required=True)
     part_no = fields.String(allow_none=True)
     qty = Quantity(required=True)
     unit_amount = Money(required=True)
     amount = Money(required=True)
-    payer = fields.String(required=True, validate=validate.OneOf(PAYERS))
+    payer = Choice(PAYERS, required=True)
 
 
 class _Totals(Schema):
@@ -50,7 +56,7 @@ class SettlementPostedV1(Schema):
     ticket_id = fields.String(required=True)
     work_order_id = fields.String(required=True)
     payee = fields.String(required=True)
-    warranty_status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    warranty_status = Choice(WARRANTY_STATUSES, required=True)
     currency = fields.String(required=True)
     lines = fields.List(fields.Nested(_Line), required=True)
     totals = fields.Nested(_Totals, required=True)
@@ -65,32 +71,23 @@ def settlement_posted_data(settlement: Settlement) -> dict:
     return SettlementPostedV1().dump(settlement)
 
 
-class _PartUsed(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    part_no = fields.String(required=True, validate=ID)
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+class _PartUsed(EventReader):
+    part_no = _id(required=True)
+    qty = Integer(1, MAX_PART_QTY, required=True)
 
 
-class _Product(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    category = fields.String(required=True, validate=validate.Length(1, 100))
+class _Product(EventReader):
+    category = Text(100, min_length=1, required=True)
 
 
-class RepairCompletedReader(Schema):
+class RepairCompletedReader(EventReader):
     """What billing needs of RepairCompleted v1 to price the job; every other field is ignored."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    ticket_id = fields.String(required=True, validate=ID)
-    work_order_id = fields.String(required=True, validate=ID)
-    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
-    warranty_status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
-    labour_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10080))
+    ticket_id = _id(required=True)
+    work_order_id = _id(required=True)
+    service_type = Choice(SERVICE_TYPES, required=True)
+    warranty_status = Choice(WARRANTY_STATUSES, required=True)
+    labour_minutes = Integer(0, 10080, required=True)
     parts_used = fields.List(fields.Nested(_PartUsed), required=True)
     completed_at = Timestamp(required=True)
     product = fields.Nested(_Product, required=True)

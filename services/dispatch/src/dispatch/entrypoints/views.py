@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
 
-from aftersales_shared.web import Blueprint
+from aftersales_shared.boundary import ERROR, Blueprint
 
 from ..domain.engineers import Engineer, EngineerAlreadyRegistered
 from ..domain.work_orders import (
@@ -16,7 +16,9 @@ from ..domain.work_orders import (
 )
 from ..service_layer import handlers
 from ..service_layer.commands import CompleteWorkOrder, RegisterEngineer
-from .schemas import CompletionIn, EngineerIn, EngineerOut, EngineerQuery, WorkOrderOut, WorkOrderQuery
+from .schemas import (
+    CompletionIn, EngineerIn, EngineerOut, EngineerQuery, WorkOrderOut, WorkOrderPath, WorkOrderQuery,
+)
 
 engineers = Blueprint("engineers", __name__, url_prefix="/api/v1/engineers", description="Field engineers")
 work_orders = Blueprint("work_orders", __name__, url_prefix="/api/v1/work-orders", description="Work orders")
@@ -34,7 +36,7 @@ def _engineer_out(engineer: Engineer, open_work_orders: int, **extra) -> dict:
 class Engineers(MethodView):
     @engineers.arguments(EngineerIn)
     @engineers.response(201, EngineerOut)
-    @engineers.alt_response(409, description="engineer_id is already registered")
+    @engineers.alt_response(409, schema=ERROR, description="engineer_id is already registered")
     def post(self, body):
         """Register an engineer; waiting work orders of the site they can take are assigned at once."""
         app = _dispatch()
@@ -69,8 +71,10 @@ class WorkOrders(MethodView):
 
 @work_orders.route("/<work_order_id>")
 class WorkOrderById(MethodView):
+    @work_orders.arguments(WorkOrderPath, location="path")
     @work_orders.response(200, WorkOrderOut)
-    def get(self, work_order_id):
+    @work_orders.alt_response(404, schema=ERROR, description="No such work order")
+    def get(self, _path, work_order_id):
         with _dispatch().uow_factory() as uow:
             work_order = uow.work_orders.get(work_order_id)
         if work_order is None:
@@ -90,11 +94,12 @@ def _completion(body: dict) -> Completion:
 
 @work_orders.route("/<work_order_id>/complete")
 class CompleteWorkOrderView(MethodView):
+    @work_orders.arguments(WorkOrderPath, location="path")
     @work_orders.arguments(CompletionIn)
     @work_orders.response(200, WorkOrderOut)
-    @work_orders.alt_response(404, description="No such work order")
-    @work_orders.alt_response(409, description="Already completed, or no engineer assigned yet")
-    def post(self, body, work_order_id):
+    @work_orders.alt_response(404, schema=ERROR, description="No such work order")
+    @work_orders.alt_response(409, schema=ERROR, description="Already completed, or no engineer assigned yet")
+    def post(self, _path, body, work_order_id):
         """Record the engineer's report of the job and announce RepairCompleted (once per work order)."""
         app = _dispatch()
         try:

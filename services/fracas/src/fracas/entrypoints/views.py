@@ -5,14 +5,15 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from aftersales_shared.web import Blueprint
+from aftersales_shared.boundary import ERROR, Blueprint
 
 from ..domain.installed_base import InstalledUnit
 from ..domain.weibull import NotEnoughFailures
 from ..service_layer import handlers, queries
 from ..service_layer.commands import RegisterInstalledBase
 from .schemas import (
-    FailureRecordOut, FailuresQuery, InstalledUnitIn, RegisteredOut, WeibullOut, WeibullQuery,
+    MAX_UNITS_PER_REQUEST, FailureRecordOut, FailuresQuery, InstalledUnitIn, RegisteredOut, WeibullOut,
+    WeibullQuery,
 )
 
 installed_base = Blueprint(
@@ -31,6 +32,9 @@ def _fracas():
 @installed_base.route("")
 class InstalledBase(MethodView):
     @installed_base.arguments(InstalledUnitIn(many=True))
+    # The generated description of a list body has no bounds; this one says how many units one request takes.
+    @installed_base.doc(requestBody={"content": {"application/json": {"schema": {
+        "type": "array", "minItems": 1, "maxItems": MAX_UNITS_PER_REQUEST, "items": InstalledUnitIn}}}})
     @installed_base.response(201, RegisteredOut)
     def post(self, units):
         """Register units (a serial registered before takes the new details); all or nothing."""
@@ -43,7 +47,7 @@ class InstalledBase(MethodView):
 class Weibull(MethodView):
     @reliability.arguments(WeibullQuery, location="query")
     @reliability.response(200, WeibullOut)
-    @reliability.alt_response(422, description="Fewer than two failures, or nothing to tell the shape from")
+    @reliability.alt_response(422, schema=ERROR, description="Fewer than two failures, or nothing to tell the shape from")
     def get(self, query):
         """Two-parameter Weibull (maximum likelihood) of days to first failure; unfailed units are suspensions."""
         app = _fracas()

@@ -11,7 +11,8 @@ tickets = Table(
     "tickets",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("ticket_no", String(40), nullable=False, unique=True),
+    # Site code (up to 32) without its dashes, the day and a sequence that may outgrow four digits.
+    Column("ticket_no", String(64), nullable=False, unique=True),
     Column("channel", String(20), nullable=False),
     Column("partner_id", String(64)),
     Column("service_type", String(20), nullable=False),

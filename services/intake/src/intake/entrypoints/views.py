@@ -9,12 +9,12 @@ from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
 
-from aftersales_shared.web import Blueprint
+from aftersales_shared.boundary import ERROR, Blueprint
 
 from ..domain.tickets import Fault, IdempotencyConflict, PartRequest, Product
 from ..service_layer import handlers
 from ..service_layer.commands import CreateTicket
-from .schemas import IdempotencyHeader, TicketOut, TicketRequest
+from .schemas import IdempotencyHeader, TicketOut, TicketPath, TicketRequest
 
 tickets = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Service requests")
 ATTEMPTS_ON_RACE = 3
@@ -44,7 +44,7 @@ class Tickets(MethodView):
     @tickets.arguments(IdempotencyHeader, location="headers")
     @tickets.arguments(TicketRequest)
     @tickets.response(201, TicketOut)
-    @tickets.alt_response(409, description="Idempotency-Key reused with a different request")
+    @tickets.alt_response(409, schema=ERROR, description="Idempotency-Key reused with a different request")
     def post(self, headers, body):
         """Accept a service request: decide warranty and SLA, publish TicketCreated."""
         app = _intake()
@@ -64,8 +64,10 @@ class Tickets(MethodView):
 
 @tickets.route("/<ticket_id>")
 class TicketById(MethodView):
+    @tickets.arguments(TicketPath, location="path")
     @tickets.response(200, TicketOut)
-    def get(self, ticket_id):
+    @tickets.alt_response(404, schema=ERROR, description="No such ticket")
+    def get(self, _path, ticket_id):
         """The ticket with its status and the timeline of every event seen for it."""
         with _intake().uow_factory() as uow:
             ticket = uow.tickets.get(ticket_id)

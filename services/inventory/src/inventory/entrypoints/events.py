@@ -1,9 +1,9 @@
 """Inventory's side of the wire: the reservation outcomes it publishes and the ticket events it reads."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from aftersales_shared.fields import Timestamp
+from aftersales_shared.boundary import EventReader, Integer, Text, Timestamp
 
 from ..domain.reservations import Reservation
 
@@ -62,31 +62,22 @@ def part_reservation_failed_data(reservation: Reservation) -> dict:
     })
 
 
-class _PartLine(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    part_no = fields.String(required=True, validate=PART_NO)
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+class _PartLine(EventReader):
+    part_no = Text(64, min_length=1, required=True)
+    qty = Integer(1, required=True)
 
 
-class TicketPartsRequested(Schema):
+class TicketPartsRequested(EventReader):
     """What inventory needs of TicketCreated: which ticket, which parts (the site is the envelope's)."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    ticket_id = Text(200, min_length=1, required=True)
     parts = fields.List(fields.Nested(_PartLine), required=True)
 
 
-class RepairPartsUsed(Schema):
+class RepairPartsUsed(EventReader):
     """What inventory needs of RepairCompleted: which ticket, which parts were fitted, and when."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    ticket_id = Text(200, min_length=1, required=True)
     parts_used = fields.List(fields.Nested(_PartLine), required=True)
     completed_at = Timestamp(required=True)
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
+from flask_smorest import abort
 
-from aftersales_shared.web import Blueprint
+from aftersales_shared.boundary import ERROR, Blueprint
 
-from ..domain.stock import StockLevel
+from ..domain.stock import StockLevel, StockLimitExceeded
 from ..service_layer import handlers
 from ..service_layer.commands import ReceiveStock
 from .schemas import ReceiptRequest, SiteQuery, StockLevelOut, StockQuery
@@ -43,8 +44,12 @@ class StockAtSite(MethodView):
 class StockReceipts(MethodView):
     @stock.arguments(ReceiptRequest)
     @stock.response(201, StockLevelOut)
+    @stock.alt_response(422, schema=ERROR, description="The shelf cannot count that many more")
     def post(self, body):
         """Book parts received at a site; the part's moving-average unit cost follows."""
         command = ReceiveStock(site=body["site"], part_no=body["part_no"], qty=body["qty"],
                                unit_cost=body["unit_cost"])
-        return handlers.receive_stock(command, _inventory().uow_factory())
+        try:
+            return handlers.receive_stock(command, _inventory().uow_factory())
+        except StockLimitExceeded as exc:
+            abort(422, errors={"qty": [str(exc)]})
