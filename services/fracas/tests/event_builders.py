@@ -32,8 +32,8 @@ def repair_completed(work_order_id: str | None = None, ticket_id: str | None = N
                      completed_at: datetime = T0 + timedelta(hours=5), outcome: str = "repaired",
                      engineer_id: str = "ENG-7") -> Envelope:
     return events.repair_completed(
-        ticket_id or f"T-{uuid.uuid4()}", completed_at=completed_at, work_order_id=work_order_id or f"WO-{uuid.uuid4()}",
-        engineer_id=engineer_id, outcome=outcome, product=_product(serial, model, purchase_date),
+        ticket_id or f"T-{uuid.uuid4()}", completed_at=completed_at,
+        work_order_id=work_order_id or f"WO-{uuid.uuid4()}", engineer_id=engineer_id, outcome=outcome, product=_product(serial, model, purchase_date),
         parts_used=[{"part_no": "PUMP-01", "qty": 1, "faulty_serial": "P-99", "new_serial": None}],
         failure={"symptom_code": "E21", "failure_mode": "wear", "cause_code": "BEARING",
                  "failed_part_no": "PUMP-01", "description": "Drain pump seized"},

@@ -19,7 +19,7 @@ from samples import ACCEPTED_AT, report, ticket_command
 
 @pytest.fixture
 def ticket(intake):
-    created, _ = handlers.create_ticket(ticket_command(), intake.uow_factory(), intake.rules)
+    created, _ = handlers.create_ticket(ticket_command(), intake.uow_factory(), intake.rules, intake.events)
     return created
 
 
@@ -39,7 +39,7 @@ def test_a_ticket_reads_back_as_it_was_written(intake, ticket):
 def test_a_ticket_without_optional_details_reads_back(intake):
     created, _ = handlers.create_ticket(
         ticket_command(customer_address=None, parts=(), product=Product("M", "S", "c"), fault=Fault("x", True)),
-        intake.uow_factory(), intake.rules)
+        intake.uow_factory(), intake.rules, intake.events)
     assert _get(intake, created.id) == created
 
 

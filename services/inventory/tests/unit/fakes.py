@@ -8,9 +8,10 @@ from aftersales_shared.bus import EventBus
 from aftersales_shared.unit_of_work import AbstractUnitOfWork
 
 from inventory.adapters.repository import AbstractReservationRepository, AbstractStockRepository
+from inventory.bootstrap import event_writer
 from inventory.domain.stock import StockLevel
 from inventory.entrypoints.events import INCOMING_SCHEMAS
-from inventory.service_layer.handlers import EVENT_HANDLERS
+from inventory.service_layer.handlers import event_handlers
 
 
 class FakeStockRepository(AbstractStockRepository):
@@ -108,7 +109,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
 
 def fake_bus(uow: FakeUnitOfWork) -> EventBus:
-    return EventBus(lambda: uow, EVENT_HANDLERS, INCOMING_SCHEMAS)
+    return EventBus(lambda: uow, event_handlers(event_writer()), INCOMING_SCHEMAS)
 
 
 def stock_up(uow: FakeUnitOfWork, site: str, on_hand: dict[str, int]) -> None:

@@ -8,9 +8,7 @@ from marshmallow import Schema, fields
 from aftersales_shared.boundary import (
     LINE_KINDS, PAYERS, SERVICE_TYPES, WARRANTY_STATUSES, Choice, EventReader, Integer, Money, Text, Timestamp,
 )
-from aftersales_shared.envelope import Envelope
-
-from ..domain.settlement import CompletedJob, Settlement
+from ..domain.events import SettlementPosted
 
 # The most of one part a settlement line can count: its NUMERIC(10, 4) quantity column.
 MAX_PART_QTY = 999_999
@@ -67,8 +65,11 @@ class SettlementPostedV1(Schema):
 PUBLISHED = {"SettlementPosted": SettlementPostedV1}
 
 
-def settlement_posted_data(settlement: Settlement) -> dict:
-    return SettlementPostedV1().dump(settlement)
+def settlement_posted_data(event: SettlementPosted) -> dict:
+    return SettlementPostedV1().dump(event.settlement)
+
+
+OUTGOING = {SettlementPosted: settlement_posted_data}
 
 
 class _PartUsed(EventReader):
@@ -95,18 +96,3 @@ class RepairCompletedReader(EventReader):
 
 INCOMING_SCHEMAS = {"RepairCompleted": RepairCompletedReader()}
 
-
-def completed_job(event: Envelope) -> CompletedJob:
-    """The job as billing prices it; the service point that reported the work is the one paid for it."""
-    data = event.data
-    return CompletedJob(
-        ticket_id=data["ticket_id"],
-        work_order_id=data["work_order_id"],
-        payee=event.site,
-        category=data["product"]["category"],
-        service_type=data["service_type"],
-        warranty_status=data["warranty_status"],
-        labour_minutes=data["labour_minutes"],
-        parts_used=[(part["part_no"], part["qty"]) for part in data["parts_used"]],
-        completed_at=data["completed_at"],
-    )

@@ -8,7 +8,7 @@ from aftersales_shared.boundary import (
     Timestamp,
 )
 
-from ..domain.work_orders import WorkOrder
+from ..domain.events import EngineerAssigned, RepairCompleted
 
 
 class _Product(Schema):
@@ -63,14 +63,16 @@ class RepairCompletedV1(Schema):
 PUBLISHED = {"EngineerAssigned": EngineerAssignedV1, "RepairCompleted": RepairCompletedV1}
 
 
-def engineer_assigned_data(work_order: WorkOrder) -> dict:
+def engineer_assigned_data(event: EngineerAssigned) -> dict:
+    work_order = event.work_order
     return EngineerAssignedV1().dump({
         "ticket_id": work_order.ticket_id, "work_order_id": work_order.id, "engineer_id": work_order.engineer_id,
         "site": work_order.site, "assigned_at": work_order.dispatched_at,
     })
 
 
-def repair_completed_data(work_order: WorkOrder) -> dict:
+def repair_completed_data(event: RepairCompleted) -> dict:
+    work_order = event.work_order
     report = work_order.completion
     return RepairCompletedV1().dump({
         "ticket_id": work_order.ticket_id, "work_order_id": work_order.id, "engineer_id": work_order.engineer_id,
@@ -81,6 +83,9 @@ def repair_completed_data(work_order: WorkOrder) -> dict:
         "product": work_order.product, "customer_signed": report.customer_signed,
         "satisfaction": report.satisfaction,
     })
+
+
+OUTGOING = {EngineerAssigned: engineer_assigned_data, RepairCompleted: repair_completed_data}
 
 
 # Sized to the work_orders and parts_reports columns the facts are kept in.

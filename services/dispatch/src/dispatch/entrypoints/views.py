@@ -42,7 +42,8 @@ class Engineers(MethodView):
         app = _dispatch()
         command = RegisterEngineer(**{**body, "skills": tuple(dict.fromkeys(body["skills"]))})
         try:
-            engineer, assigned = handlers.register_engineer(command, app.uow_factory(), app.clock)
+            engineer, assigned = handlers.register_engineer(
+                command, app.uow_factory(), app.clock, events=app.events)
         except (EngineerAlreadyRegistered, IntegrityError):
             # IntegrityError: a concurrent registration of the same engineer_id committed first.
             abort(409, errors={"engineer_id": [f"Engineer {command.engineer_id} is already registered."]})
@@ -105,6 +106,7 @@ class CompleteWorkOrderView(MethodView):
         try:
             return handlers.complete_work_order(
                 CompleteWorkOrder(work_order_id, _completion(body)), app.uow_factory(), app.clock,
+                events=app.events,
             )
         except UnknownWorkOrder as exc:
             abort(404, errors={"work_order_id": [str(exc)]})

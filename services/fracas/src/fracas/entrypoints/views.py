@@ -47,7 +47,8 @@ class InstalledBase(MethodView):
 class Weibull(MethodView):
     @reliability.arguments(WeibullQuery, location="query")
     @reliability.response(200, WeibullOut)
-    @reliability.alt_response(422, schema=ERROR, description="Fewer than two failures, or nothing to tell the shape from")
+    @reliability.alt_response(422, schema=ERROR,
+                              description="Fewer than two failures, or nothing to tell the shape from")
     def get(self, query):
         """Two-parameter Weibull (maximum likelihood) of days to first failure; unfailed units are suspensions."""
         app = _fracas()

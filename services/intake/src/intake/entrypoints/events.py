@@ -6,9 +6,7 @@ from marshmallow import Schema, fields, validate
 from aftersales_shared.boundary import (
     CHANNELS, PRIORITIES, SERVICE_TYPES, TICKET_WARRANTY_STATUSES, Choice, EventReader, Text, Timestamp,
 )
-from aftersales_shared.envelope import Envelope
-
-from ..domain.tickets import Ticket
+from ..domain.events import TicketCreated
 
 
 class _Customer(Schema):
@@ -65,7 +63,8 @@ class TicketCreatedV1(Schema):
     created_at = Timestamp(required=True)
 
 
-def ticket_created_data(ticket: Ticket) -> dict:
+def ticket_created_data(event: TicketCreated) -> dict:
+    ticket = event.ticket
     return TicketCreatedV1().dump({
         "ticket_id": ticket.id, "ticket_no": ticket.ticket_no, "channel": ticket.channel,
         "partner_id": ticket.partner_id, "service_type": ticket.service_type, "priority": ticket.priority,
@@ -86,18 +85,5 @@ INCOMING_SCHEMAS = {
     for event_type in ("PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted")
 }
 
-# A short, stable summary per event type for the timeline; the event itself stays on the wire.
-_DETAIL_FIELDS = {
-    "TicketCreated": ("ticket_no", "channel", "priority"),
-    "PartReserved": ("reservation_id", "lines"),
-    "PartReservationFailed": ("reservation_id", "shortages"),
-    "EngineerAssigned": ("work_order_id", "engineer_id"),
-    "RepairCompleted": ("work_order_id", "engineer_id", "outcome", "completed_at", "warranty_status"),
-    "SettlementPosted": ("settlement_id", "totals", "currency", "period"),
-}
-
-
-def timeline_detail(event: Envelope) -> dict:
-    return {key: event.data[key] for key in _DETAIL_FIELDS.get(event.type, ()) if key in event.data}
-
 PUBLISHED = {"TicketCreated": TicketCreatedV1}
+OUTGOING = {TicketCreated: ticket_created_data}

@@ -51,7 +51,7 @@ class Tickets(MethodView):
         command = _command(body, headers["idempotency_key"])
         for attempt in range(ATTEMPTS_ON_RACE):
             try:
-                ticket, created = handlers.create_ticket(command, app.uow_factory(), app.rules)
+                ticket, created = handlers.create_ticket(command, app.uow_factory(), app.rules, app.events)
                 break
             except IntegrityError:
                 # A concurrent request took the same Idempotency-Key or ticket number; the next try sees it.

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from aftersales_shared.boundary import EventReader, Integer, Text, Timestamp
 
-from ..domain.reservations import Reservation
+from ..domain.events import PartReservationFailed, PartReserved
 
 PART_NO = validate.Length(1, 64)
 TICKET_ID = validate.Length(1, 200)
@@ -48,18 +48,23 @@ PUBLISHED = {
 }
 
 
-def part_reserved_data(reservation: Reservation) -> dict:
+def part_reserved_data(event: PartReserved) -> dict:
+    reservation = event.reservation
     return PartReservedV1().dump({
         "reservation_id": reservation.id, "ticket_id": reservation.ticket_id, "site": reservation.site,
         "lines": reservation.lines, "reserved_at": reservation.created_at, "expires_at": None,
     })
 
 
-def part_reservation_failed_data(reservation: Reservation) -> dict:
+def part_reservation_failed_data(event: PartReservationFailed) -> dict:
+    reservation = event.reservation
     return PartReservationFailedV1().dump({
         "reservation_id": reservation.id, "ticket_id": reservation.ticket_id, "site": reservation.site,
         "shortages": reservation.shortages, "failed_at": reservation.created_at,
     })
+
+
+OUTGOING = {PartReserved: part_reserved_data, PartReservationFailed: part_reservation_failed_data}
 
 
 class _PartLine(EventReader):

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Callable
 
-from aftersales_shared.envelope import Envelope, caused_by
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.timeutil import utcnow
 
+from ..domain.events import PartReservationFailed, PartReserved
 from ..domain.reservations import (
     HELD, PartQuantity, Reservation, TicketCompletion, merge_lines, parts_touched, settle_completed_repair,
 )
 from ..domain.stock import StockLevel, StockReceipt
-from ..entrypoints.events import part_reservation_failed_data, part_reserved_data
 from .commands import ReceiveStock
 from .unit_of_work import InventoryUnitOfWork
-
-SOURCE = "inventory"
-
 
 def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[], datetime] = utcnow) -> StockLevel:
     with uow:
@@ -32,7 +31,7 @@ def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[
     return level
 
 
-def reserve_parts_for_ticket(event: Envelope, uow: InventoryUnitOfWork) -> None:
+def reserve_parts_for_ticket(event: Envelope, uow: InventoryUnitOfWork, events: EventWriter) -> None:
     """TicketCreated: hold every part the ticket asks for at its site, or nothing and say what is short."""
     ticket_id = event.data["ticket_id"]
     requested = merge_lines(PartQuantity(part["part_no"], part["qty"]) for part in event.data["parts"])
@@ -49,10 +48,10 @@ def reserve_parts_for_ticket(event: Envelope, uow: InventoryUnitOfWork) -> None:
     if reservation.status == HELD:
         for level in levels.values():
             uow.stock.save(level)
-        event_type, data = "PartReserved", part_reserved_data(reservation)
+        answer = PartReserved(reservation)
     else:
-        event_type, data = "PartReservationFailed", part_reservation_failed_data(reservation)
-    uow.emit(caused_by(event, type=event_type, data=data, source=SOURCE, subject=ticket_id, time=now))
+        answer = PartReservationFailed(reservation)
+    uow.emit(events.follow_on(event, answer, subject=ticket_id, time=now))
 
 
 def consume_parts_used(event: Envelope, uow: InventoryUnitOfWork) -> None:
@@ -73,7 +72,9 @@ def consume_parts_used(event: Envelope, uow: InventoryUnitOfWork) -> None:
     uow.reservations.add_completion(TicketCompletion(ticket_id, site, event.id, event.data["completed_at"]))
 
 
-EVENT_HANDLERS = {
-    "TicketCreated": reserve_parts_for_ticket,
-    "RepairCompleted": consume_parts_used,
-}
+def event_handlers(events: EventWriter) -> dict:
+    """The handlers of incoming events, with the wire format of what they emit."""
+    return {
+        "TicketCreated": partial(reserve_parts_for_ticket, events=events),
+        "RepairCompleted": consume_parts_used,
+    }
