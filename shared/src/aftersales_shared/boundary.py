@@ -6,10 +6,12 @@ blueprint whose bad-input answers name the field, whatever part of the request i
 """
 from __future__ import annotations
 
+from flask import Response, jsonify, request
 from marshmallow import EXCLUDE, Schema
 
 from . import web
 from .fields import INT4_MAX, INT4_MIN, Boolean, Choice, Code, Integer, Money, Text, Timestamp
+from .idempotency import KEY_LENGTH, IdempotencyConflict, IdempotentRequest, Replayed
 from .vocabulary import (
     CHANNELS, CODE_PATTERN, CURRENCY_PATTERN, IN_WARRANTY, LINE_KINDS, OUT_OF_WARRANTY, OUTCOMES, PAYERS,
     PRIORITIES, SERVICE_TYPES, TICKET_WARRANTY_STATUSES, WARRANTY_STATUSES, WARRANTY_UNKNOWN,
@@ -19,7 +21,7 @@ __all__ = [
     "CHANNELS", "CODE_PATTERN", "CURRENCY_PATTERN", "IN_WARRANTY", "INT4_MAX", "INT4_MIN", "LINE_KINDS",
     "OUTCOMES", "OUT_OF_WARRANTY", "PAYERS", "PRIORITIES", "SERVICE_TYPES", "TICKET_WARRANTY_STATUSES",
     "WARRANTY_STATUSES", "WARRANTY_UNKNOWN", "Blueprint", "Boolean", "Choice", "Code", "EventReader", "Integer",
-    "Money", "Text", "Timestamp", "ERROR",
+    "Money", "Text", "Timestamp", "ERROR", "IdempotencyHeader", "REPLAYED_HEADER", "idempotent_request", "replay",
 ]
 
 #: The error body every service answers with: ``alt_response(404, schema=ERROR, description=...)``.
@@ -56,6 +58,42 @@ class _Parser(type(web.Blueprint.ARGUMENTS_PARSER)):
 
 class Blueprint(web.Blueprint):
     """A service's blueprint. Declare path parameters with ``arguments(<schema>, location="path")`` so that
-    they are checked and documented like query and body fields."""
+    they are checked and documented like query and body fields. A reused Idempotency-Key is a 409 naming it."""
 
     ARGUMENTS_PARSER = _Parser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register_error_handler(IdempotencyConflict, _idempotency_conflict)
+
+
+def _idempotency_conflict(error: IdempotencyConflict):
+    return jsonify(code=409, status="Conflict", errors={"Idempotency-Key": [str(error)]}), 409
+
+
+class IdempotencyHeader(Schema):
+    """``arguments(IdempotencyHeader, location="headers")`` on a POST that creates something."""
+
+    idempotency_key = Text(KEY_LENGTH, min_length=1, data_key="Idempotency-Key", load_default=None, metadata={
+        "description": "Sent again with the same key and body, the request gets the first answer and changes "
+                       "nothing; with another body it is a 409."})
+
+
+#: ``response(..., headers=REPLAYED_HEADER)``: tells a client whether it got the first answer again.
+REPLAYED_HEADER = {"Idempotent-Replayed": {
+    "description": "true when this is the answer given to an earlier request with the same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true", "false"]},
+}}
+
+
+def idempotent_request(key: str | None) -> IdempotentRequest | None:
+    """The request being handled (method, path and JSON body) under ``key``; None without a key."""
+    return IdempotentRequest.of(key, f"{request.method} {request.path}", request.get_json(silent=True))
+
+
+def replay(replayed: Replayed, headers: dict | None = None) -> Response:
+    """The first answer again, exactly as it was given."""
+    response = jsonify(replayed.answer.body)
+    response.status_code = replayed.answer.status_code
+    response.headers.update({**(headers or {}), "Idempotent-Replayed": "true"})
+    return response

@@ -33,7 +33,7 @@ def test_deadlines_stay_utc_aware_across_midnight_and_month_end():
 
 
 def test_create_ticket_applies_the_priority_deadlines(uow_factory, rules, events):
-    ticket, _ = handlers.create_ticket(ticket_command(priority="P1"), uow_factory(), rules, events)
+    ticket = handlers.create_ticket(ticket_command(priority="P1"), uow_factory(), rules, events)
     assert ticket.sla.respond_by == ACCEPTED_AT + timedelta(hours=4)
     assert ticket.sla.resolve_by == ACCEPTED_AT + timedelta(hours=6)
 
@@ -58,10 +58,10 @@ def test_configured_terms_reach_the_decisions(tmp_path, events):
     store = FakeStore()
     purchased = date(2024, 12, 1)  # 15 months before acceptance: past 12, within 24
 
-    urgent, _ = handlers.create_ticket(
+    urgent = handlers.create_ticket(
         ticket_command(priority="P1", product=Product("TV-55X", "SN-1", "television", purchased)),
         FakeUnitOfWork(store), rules, events)
-    washer, _ = handlers.create_ticket(
+    washer = handlers.create_ticket(
         ticket_command(priority="P2", product=Product("WM-8", "SN-2", "washer", purchased)),
         FakeUnitOfWork(store), rules, events)
 

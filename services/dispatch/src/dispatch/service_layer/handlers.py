@@ -8,6 +8,7 @@ from functools import partial
 from typing import Callable
 
 from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
 from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.timeutil import utcnow
 
@@ -21,6 +22,7 @@ from .unit_of_work import DispatchUnitOfWork
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Registration = tuple[Engineer, list[WorkOrder]]
 
 
 def open_work_order(event: Envelope, uow: DispatchUnitOfWork, clock: Clock = utcnow, *,
@@ -62,9 +64,15 @@ def _record_parts_report(event: Envelope, uow: DispatchUnitOfWork, status: str) 
 
 
 def register_engineer(cmd: RegisterEngineer, uow: DispatchUnitOfWork, clock: Clock = utcnow, *,
-                      events: EventWriter) -> tuple[Engineer, list[WorkOrder]]:
-    """Registers the engineer and hands out the site's waiting work orders, oldest ticket first."""
+                      events: EventWriter,
+                      answer: Callable[[Registration], Answer] | None = None) -> Registration | Replayed:
+    """Registers the engineer and hands out the site's waiting work orders, oldest ticket first.
+
+    Once per Idempotency-Key: a retry gets the first answer (as ``answer`` wrote it down)."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, clock())
+        if earlier is not None:
+            return earlier
         uow.work_orders.lock_site(cmd.site)
         if uow.engineers.get(cmd.engineer_id) is not None:
             raise EngineerAlreadyRegistered(cmd.engineer_id)
@@ -72,6 +80,7 @@ def register_engineer(cmd: RegisterEngineer, uow: DispatchUnitOfWork, clock: Clo
         engineer = Engineer(cmd.engineer_id, cmd.name, cmd.site, cmd.region, tuple(cmd.skills), cmd.available, now)
         uow.engineers.add(engineer)
         assigned = _assign_waiting_work_orders(engineer, uow, now, events) if engineer.available else []
+        remember(uow.requests, cmd.request, answer, (engineer, assigned))
         uow.commit()
         return engineer, assigned
 
@@ -98,9 +107,14 @@ def _assign_waiting_work_orders(engineer: Engineer, uow: DispatchUnitOfWork, now
 
 
 def complete_work_order(cmd: CompleteWorkOrder, uow: DispatchUnitOfWork, clock: Clock = utcnow, *,
-                        events: EventWriter) -> WorkOrder:
-    """Records the engineer's report and announces RepairCompleted, once per work order."""
+                        events: EventWriter,
+                        answer: Callable[[WorkOrder], Answer] | None = None) -> WorkOrder | Replayed:
+    """Records the engineer's report and announces RepairCompleted, once per work order; a retry with the
+    same Idempotency-Key gets the first answer (as ``answer`` wrote it down) rather than a conflict."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, clock())
+        if earlier is not None:
+            return earlier
         work_order = uow.work_orders.get(cmd.work_order_id)
         if work_order is None:
             raise UnknownWorkOrder(cmd.work_order_id)
@@ -109,6 +123,7 @@ def complete_work_order(cmd: CompleteWorkOrder, uow: DispatchUnitOfWork, clock: 
             raise AlreadyCompleted(work_order.id)
         uow.emit(events.envelope(RepairCompleted(work_order), subject=work_order.ticket_id,
                                  region=work_order.region, site=work_order.site, time=work_order.completed_at))
+        remember(uow.requests, cmd.request, answer, work_order)
         uow.commit()
         return work_order
 

@@ -107,7 +107,3 @@ class TicketOut(Schema):
 
 class TicketPath(Schema):
     ticket_id = Text(64, min_length=1, required=True)
-
-
-class IdempotencyHeader(Schema):
-    idempotency_key = Text(200, min_length=1, data_key="Idempotency-Key", load_default=None)

@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Callable
 
 from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
 from aftersales_shared.outgoing import EventWriter
 
 from ..domain.events import TicketCreated
 from ..domain.policies import SlaPolicy, WarrantyTerms
-from ..domain.tickets import (
-    Customer, IdempotencyConflict, Ticket, TimelineEntry, customer_id_for, ticket_number,
-)
+from ..domain.tickets import Customer, Ticket, TimelineEntry, customer_id_for, ticket_number
 from .commands import CreateTicket
 from .unit_of_work import IntakeUnitOfWork
 
@@ -25,18 +24,15 @@ class Rules:
     clock: Callable[[], datetime]
 
 
-def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules,
-                  events: EventWriter) -> tuple[Ticket, bool]:
-    """Returns the ticket and whether it was created now (False: an idempotent replay)."""
+def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules, events: EventWriter,
+                  answer: Callable[[Ticket], Answer] | None = None) -> Ticket | Replayed:
+    """The new ticket; or, for a request sent again under its Idempotency-Key, the first answer to it (as
+    ``answer`` wrote it down), with nothing created."""
     with uow:
-        if cmd.idempotency_key:
-            known = uow.tickets.find_idempotent(cmd.idempotency_key)
-            if known is not None:
-                request_hash, ticket_id = known
-                if request_hash != cmd.request_hash:
-                    raise IdempotencyConflict(cmd.idempotency_key)
-                return uow.tickets.get(ticket_id), False
         now = rules.clock()
+        earlier = replayed(uow.requests, cmd.request, now)
+        if earlier is not None:
+            return earlier
         ticket = Ticket(
             id=str(uuid.uuid4()),
             ticket_no=ticket_number(cmd.site, now.date(), uow.tickets.next_sequence(cmd.site, now.date())),
@@ -50,16 +46,15 @@ def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules,
             created_at=now, partner_id=cmd.partner_id,
         )
         uow.tickets.add(ticket)
-        if cmd.idempotency_key:
-            uow.tickets.remember_idempotent(cmd.idempotency_key, cmd.request_hash, ticket.id, now)
         event = events.envelope(TicketCreated(ticket), subject=ticket.id, region=ticket.region, site=ticket.site,
                                 time=now)
         entry = _entry_for(event, ticket.id)
         uow.tickets.add_timeline_entry(entry)
         uow.emit(event)
-        uow.commit()
         ticket.timeline = [entry]
-        return ticket, True
+        remember(uow.requests, cmd.request, answer, ticket)
+        uow.commit()
+        return ticket
 
 
 def record_on_timeline(event: Envelope, uow: IntakeUnitOfWork) -> None:

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Callable
 
 from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
 from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.timeutil import utcnow
 
@@ -18,8 +19,15 @@ from ..domain.stock import StockLevel, StockReceipt
 from .commands import ReceiveStock
 from .unit_of_work import InventoryUnitOfWork
 
-def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[], datetime] = utcnow) -> StockLevel:
+
+def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[], datetime] = utcnow,
+                  answer: Callable[[StockLevel], Answer] | None = None) -> StockLevel | Replayed:
+    """Adds the parts to the shelf, once per Idempotency-Key: a retry gets the first answer (as ``answer``
+    wrote it down) and adds nothing."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, clock())
+        if earlier is not None:
+            return earlier
         level = uow.stock.levels_for_update(cmd.site, [cmd.part_no], create_missing=True)[cmd.part_no]
         level.receive(cmd.qty, cmd.unit_cost)
         uow.stock.save(level)
@@ -27,6 +35,7 @@ def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[
             id=str(uuid.uuid4()), site=cmd.site, part_no=cmd.part_no, qty=cmd.qty, unit_cost=cmd.unit_cost,
             received_at=clock(),
         ))
+        remember(uow.requests, cmd.request, answer, level)
         uow.commit()
     return level
 
