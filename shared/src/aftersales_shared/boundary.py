@@ -1,8 +1,9 @@
 """What a service's entrypoints build their HTTP and event boundary from, defined once for all five.
 
 The contract's vocabulary (``aftersales_shared.vocabulary``), the field types that refuse what a database
-could not store (``aftersales_shared.fields``), the tolerant base schema for incoming events and the
-blueprint whose bad-input answers name the field, whatever part of the request it came in.
+could not store (``aftersales_shared.fields``), the tolerant base schema for incoming events, the
+blueprint whose bad-input answers name the field, whatever part of the request it came in, and the
+``Idempotency-Key`` header of a POST that creates something (``aftersales_shared.idempotency``).
 """
 from __future__ import annotations
 
