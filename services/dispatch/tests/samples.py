@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import copy
-import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from aftersales_shared.envelope import Envelope, new_envelope
-from aftersales_shared.timeutil import to_rfc3339
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.testing import events
 
 from dispatch.domain.work_orders import Completion, Failure, PartUsed
 from dispatch.service_layer.commands import RegisterEngineer
@@ -33,40 +32,21 @@ def ticket_created(ticket_id: str | None = None, *, site: str = "SH-01", region:
                    created_at: datetime = ACCEPTED_AT, purchase_date: str | None = "2025-06-01",
                    service_type: str = "onsite", **data_overrides) -> Envelope:
     """TicketCreated as intake publishes it (every field of the contract, so the readers see the real thing)."""
-    ticket_id = ticket_id or str(uuid.uuid4())
-    data = {
-        "ticket_id": ticket_id, "ticket_no": "SH01-20260310-0001", "channel": "hotline", "partner_id": None,
-        "service_type": service_type, "priority": "P2",
-        "customer": {"customer_id": "C-1", "name": "Wang Fang", "phone": "+86 138 0013 8000",
-                     "address": "12 Nanjing Rd, Shanghai"},
-        "product": {"model": "TV-55X", "serial": "SN-0001", "category": category,
-                    "purchase_date": purchase_date, "batch": "B2405"},
-        "fault": {"symptom_code": "NO_PICTURE", "description": "No picture, sound works", "first_open_failure": False},
-        "warranty": {"status": warranty, "expires_on": "2026-06-01" if purchase_date else None},
-        "parts": [{"part_no": "PSU-55", "qty": 1}],
-        "sla": {"respond_by": to_rfc3339(created_at + timedelta(hours=4)),
-                "resolve_by": to_rfc3339(created_at + timedelta(hours=24))},
-        "created_at": to_rfc3339(created_at),
-        **data_overrides,
-    }
-    return new_envelope(type="TicketCreated", data=data, source="intake", subject=ticket_id,
-                        region=region, site=site, correlation_id=ticket_id, time=created_at)
+    return events.ticket_created(
+        ticket_id, created_at=created_at, site=site, region=region, service_type=service_type,
+        product={"category": category, "purchase_date": purchase_date},
+        warranty={"status": warranty, "expires_on": "2026-06-01" if purchase_date else None}, **data_overrides,
+    )
 
 
 def part_reserved(ticket_id: str, time: datetime = ACCEPTED_AT + timedelta(minutes=5),
                   reservation_id: str = "R-1") -> Envelope:
-    data = {"reservation_id": reservation_id, "ticket_id": ticket_id, "site": "SH-01",
-            "lines": [{"part_no": "PSU-55", "qty": 1, "from_site": "SH-01"}], "reserved_at": to_rfc3339(time)}
-    return new_envelope(type="PartReserved", data=data, source="inventory", subject=ticket_id,
-                        region="east", site="SH-01", correlation_id=ticket_id, time=time)
+    return events.part_reserved(ticket_id, reserved_at=time, reservation_id=reservation_id)
 
 
 def part_reservation_failed(ticket_id: str, time: datetime = ACCEPTED_AT + timedelta(minutes=5),
                             reservation_id: str = "R-1") -> Envelope:
-    data = {"reservation_id": reservation_id, "ticket_id": ticket_id, "site": "SH-01",
-            "shortages": [{"part_no": "PSU-55", "missing": 1}]}
-    return new_envelope(type="PartReservationFailed", data=data, source="inventory", subject=ticket_id,
-                        region="east", site="SH-01", correlation_id=ticket_id, time=time)
+    return events.part_reservation_failed(ticket_id, failed_at=time, reservation_id=reservation_id)
 
 
 def engineer(engineer_id: str = "E-1", **overrides) -> RegisterEngineer:

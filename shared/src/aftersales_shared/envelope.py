@@ -12,15 +12,13 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from .fields import Timestamp
 from .timeutil import parse_rfc3339, utcnow
+from .vocabulary import CODE_MESSAGE, CODE_PATTERN, EVENT_TYPE_PATTERN, SOURCE_PATTERN
 
 EXCHANGE = "aftersales.events"
 CONTENT_TYPE = "application/json"
 PERSISTENT = 2
-_CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$", error="Must be 1-32 letters, digits or '-'.")
-_SOURCE = validate.Regexp(
-    r"^(intake|dispatch|inventory|billing|fracas|partner/[A-Za-z0-9_-]+)$",
-    error="Must be a service name or partner/<partner_id>.",
-)
+_CODE = validate.Regexp(CODE_PATTERN, error=CODE_MESSAGE)
+_SOURCE = validate.Regexp(SOURCE_PATTERN, error="Must be a service name or partner/<partner_id>.")
 
 
 class InvalidMessage(ValueError):
@@ -73,7 +71,7 @@ class EnvelopeSchema(Schema):
         unknown = RAISE
 
     id = fields.UUID(required=True)
-    type = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Za-z]+$", error="Must be PascalCase."))
+    type = fields.String(required=True, validate=validate.Regexp(EVENT_TYPE_PATTERN, error="Must be PascalCase."))
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     source = fields.String(required=True, validate=[_SOURCE, validate.Length(max=100)])
     time = Timestamp(required=True)
@@ -92,9 +90,9 @@ class EnvelopeSchema(Schema):
 
 _SCHEMA = EnvelopeSchema()
 _FIELDS = frozenset(EnvelopeSchema._declared_fields)
-_TYPE = re.compile(r"^[A-Z][A-Za-z]+$")
-_CODE_TEXT = re.compile(r"^[A-Za-z0-9-]{1,32}$")
-_SOURCE_TEXT = re.compile(r"^(intake|dispatch|inventory|billing|fracas|partner/[A-Za-z0-9_-]+)$")
+_TYPE = re.compile(EVENT_TYPE_PATTERN)
+_CODE_TEXT = re.compile(CODE_PATTERN)
+_SOURCE_TEXT = re.compile(SOURCE_PATTERN)
 
 
 def _load_well_formed(body: Mapping) -> Envelope | None:

@@ -8,6 +8,7 @@ from typing import Callable
 from aftersales_shared.bus import EventBus
 from aftersales_shared.config import ConfigError
 from aftersales_shared.db import make_engine
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.runtime import ServiceRuntime
 from aftersales_shared.timeutil import utcnow
 
@@ -15,7 +16,7 @@ from .adapters.fee_schedule import load_default_schedule, load_schedule
 from .adapters.tables import metadata, outbox
 from .config import Settings
 from .domain.fees import FeeSchedule
-from .entrypoints.events import INCOMING_SCHEMAS
+from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
 from .service_layer.handlers import Rules, event_handlers
 from .service_layer.unit_of_work import BillingUnitOfWork
 
@@ -27,6 +28,11 @@ class Billing:
     runtime: ServiceRuntime
     uow_factory: Callable[[], BillingUnitOfWork]
     rules: Rules
+
+
+def event_writer() -> EventWriter:
+    """Billing's domain events to envelopes, in the wire format its entrypoints define."""
+    return EventWriter("billing", OUTGOING)
 
 
 def fee_schedule(settings: Settings) -> FeeSchedule:
@@ -48,7 +54,7 @@ def bootstrap(settings: Settings | None = None, clock=utcnow) -> Billing:
     uow_factory = lambda: BillingUnitOfWork(engine)  # noqa: E731
     runtime = ServiceRuntime(
         service="billing", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
-        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(rules), INCOMING_SCHEMAS),
+        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(rules, event_writer()), INCOMING_SCHEMAS),
     )
     return Billing(runtime, uow_factory, rules)
 

@@ -14,6 +14,7 @@ from billing.adapters.tables import metadata, outbox, settlements
 from billing.bootstrap import MIGRATIONS, bootstrap
 from billing.config import Settings
 from billing.domain.settlement import Settlement, SettlementLine
+from billing.domain.events import SettlementPosted
 from billing.entrypoints.events import settlement_posted_data
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 
@@ -77,7 +78,7 @@ def test_a_settlement_round_trips_with_exact_decimals(engine):
     ]
     assert str(loaded.manufacturer_total) == "9999999999.99" and str(loaded.customer_total) == "104.68"
     assert loaded.posted_at == POSTED_AT
-    assert settlement_posted_data(loaded) == settlement_posted_data(original)
+    assert settlement_posted_data(SettlementPosted(loaded)) == settlement_posted_data(SettlementPosted(original))
 
 
 def test_the_database_refuses_a_second_settlement_for_a_work_order(engine):

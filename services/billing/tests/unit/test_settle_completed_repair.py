@@ -8,6 +8,7 @@ from aftersales_shared.testing.contract import assert_conforms, published_types
 from aftersales_shared.testing.fakes import InMemoryStore
 
 from billing.adapters.fee_schedule import load_default_schedule
+from billing.bootstrap import event_writer
 from billing.domain.fees import FeeSchedule, NoLabourRate, UnpricedPart
 from billing.entrypoints.events import INCOMING_SCHEMAS, PUBLISHED
 from billing.service_layer.handlers import Rules, event_handlers
@@ -19,7 +20,7 @@ NOW = datetime(2026, 11, 21, 9, 15, tzinfo=timezone.utc)
 def make_bus(schedule: FeeSchedule | None = None):
     uow = FakeUnitOfWork(InMemoryStore())
     rules = Rules(schedule=schedule or load_default_schedule(), clock=lambda: NOW)
-    return EventBus(lambda: uow, event_handlers(rules), INCOMING_SCHEMAS), uow
+    return EventBus(lambda: uow, event_handlers(rules, event_writer()), INCOMING_SCHEMAS), uow
 
 
 @pytest.fixture

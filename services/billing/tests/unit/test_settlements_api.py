@@ -1,10 +1,10 @@
-import json
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
 
-from billing.adapters.tables import inbox, metadata, outbox, settlement_lines, settlements
+from aftersales_shared.testing import database
+
+from billing.adapters.tables import metadata, outbox
 from billing.bootstrap import bootstrap
 from billing.config import Settings
 from billing.domain.fees import FeeSchedule, UnpricedPart
@@ -27,15 +27,11 @@ def client(billing):
 
 
 def row_counts(billing) -> dict:
-    with billing.runtime.engine.connect() as connection:
-        return {table.name: connection.execute(select(func.count()).select_from(table)).scalar()
-                for table in (settlements, settlement_lines, inbox, outbox)}
+    return database.row_counts(billing.runtime.engine, metadata)
 
 
 def published_data(billing) -> list[dict]:
-    with billing.runtime.engine.connect() as connection:
-        bodies = connection.execute(select(outbox.c.body).order_by(outbox.c.position)).scalars()
-        return [json.loads(body)["data"] for body in bodies]
+    return [body["data"] for body in database.outbox_bodies(billing.runtime.engine, outbox)]
 
 
 def test_settlements_of_a_ticket_read_exactly_as_the_event_that_announced_them(billing, client, repair_completed):

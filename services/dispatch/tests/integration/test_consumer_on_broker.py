@@ -28,7 +28,7 @@ def test_a_ticket_over_the_broker_is_assigned_once_and_an_unreadable_one_is_park
     settings = messaging_settings()
     dispatch = bootstrap(Settings(database_url=database_url, messaging=settings))
     runtime = dispatch.runtime
-    handlers.register_engineer(engineer("E-1"), dispatch.uow_factory())
+    handlers.register_engineer(engineer("E-1"), dispatch.uow_factory(), events=dispatch.events)
     tap = wire_tap(binding_keys=("EngineerAssigned.#",))
     start_consumer(EventConsumer(runtime.bus, runtime.topology, settings))
     start_relay(OutboxRelay("dispatch", runtime.engine, runtime.outbox, settings))

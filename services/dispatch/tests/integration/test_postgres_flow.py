@@ -13,6 +13,7 @@ from aftersales_shared.testing.contract import assert_conforms
 
 from dispatch.adapters.repository import SqlWorkOrderRepository
 from dispatch.adapters.tables import outbox, work_orders
+from dispatch.bootstrap import event_writer
 from dispatch.domain.work_orders import AlreadyCompleted
 from dispatch.entrypoints.events import INCOMING_SCHEMAS
 from dispatch.service_layer import handlers
@@ -24,6 +25,7 @@ from samples import engineer, job_report, part_reserved, ticket_created
 pytestmark = pytest.mark.integration
 
 BARRIER_TIMEOUT = 10
+EVENTS = event_writer()
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def uow_factory(engine):
 
 @pytest.fixture
 def bus(uow_factory) -> EventBus:
-    return EventBus(uow_factory, handlers.EVENT_HANDLERS, INCOMING_SCHEMAS)
+    return EventBus(uow_factory, handlers.event_handlers(EVENTS), INCOMING_SCHEMAS)
 
 
 def outbox_events(engine, event_type: str) -> list[dict]:
@@ -43,7 +45,7 @@ def outbox_events(engine, event_type: str) -> list[dict]:
 
 
 def test_a_work_order_round_trips_with_its_parts_and_completion(bus, uow_factory):
-    handlers.register_engineer(engineer("E-1"), uow_factory())
+    handlers.register_engineer(engineer("E-1"), uow_factory(), events=EVENTS)
     ticket = ticket_created()
     ticket_id = ticket.data["ticket_id"]
     bus.handle(part_reserved(ticket_id, reservation_id="R-3"))
@@ -51,7 +53,7 @@ def test_a_work_order_round_trips_with_its_parts_and_completion(bus, uow_factory
     with uow_factory() as uow:
         opened = uow.work_orders.for_ticket(ticket_id)
 
-    done = handlers.complete_work_order(CompleteWorkOrder(opened.id, job_report()), uow_factory())
+    done = handlers.complete_work_order(CompleteWorkOrder(opened.id, job_report()), uow_factory(), events=EVENTS)
 
     with uow_factory() as uow:
         stored = uow.work_orders.get(opened.id)
@@ -87,7 +89,7 @@ class _RacingUnitOfWork(DispatchUnitOfWork):
 
 
 def test_of_two_concurrent_completions_exactly_one_wins(engine, bus, uow_factory):
-    handlers.register_engineer(engineer("E-1"), uow_factory())
+    handlers.register_engineer(engineer("E-1"), uow_factory(), events=EVENTS)
     ticket = ticket_created()
     bus.handle(ticket)
     with uow_factory() as uow:
@@ -97,7 +99,7 @@ def test_of_two_concurrent_completions_exactly_one_wins(engine, bus, uow_factory
     def complete(outcome):
         try:
             handlers.complete_work_order(CompleteWorkOrder(work_order_id, job_report(outcome=outcome)),
-                                         _RacingUnitOfWork(engine, barrier))
+                                         _RacingUnitOfWork(engine, barrier), events=EVENTS)
             return "won"
         except AlreadyCompleted:
             return "lost"
@@ -113,7 +115,7 @@ def test_of_two_concurrent_completions_exactly_one_wins(engine, bus, uow_factory
 
 
 def test_the_same_ticket_announced_concurrently_opens_one_work_order(engine, bus, uow_factory):
-    handlers.register_engineer(engineer("E-1"), uow_factory())
+    handlers.register_engineer(engineer("E-1"), uow_factory(), events=EVENTS)
     first = ticket_created()
     copies = [first] + [ticket_created(first.data["ticket_id"]) for _ in range(5)]
 
@@ -128,7 +130,7 @@ def test_the_same_ticket_announced_concurrently_opens_one_work_order(engine, bus
 
 def test_concurrent_tickets_at_one_site_are_spread_by_load(engine, bus, uow_factory):
     for engineer_id in ("E-1", "E-2"):
-        handlers.register_engineer(engineer(engineer_id), uow_factory())
+        handlers.register_engineer(engineer(engineer_id), uow_factory(), events=EVENTS)
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(bus.handle, [ticket_created() for _ in range(10)]))

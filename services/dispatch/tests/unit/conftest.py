@@ -3,6 +3,7 @@ import pytest
 from aftersales_shared.bus import EventBus
 
 from dispatch.entrypoints.events import INCOMING_SCHEMAS
+from dispatch.bootstrap import event_writer
 from dispatch.service_layer.handlers import event_handlers
 
 from fakes import FakeStore, FakeUnitOfWork
@@ -25,5 +26,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bus(uow_factory, clock) -> EventBus:
-    return EventBus(uow_factory, event_handlers(clock), INCOMING_SCHEMAS)
+def events():
+    return event_writer()
+
+
+@pytest.fixture
+def bus(uow_factory, clock, events) -> EventBus:
+    return EventBus(uow_factory, event_handlers(events, clock), INCOMING_SCHEMAS)

@@ -13,9 +13,9 @@ from samples import ACCEPTED_AT, engineer, job_report, ticket_created
 
 
 @pytest.fixture
-def register(uow_factory, clock):
+def register(uow_factory, clock, events):
     def register_engineer(engineer_id="E-1", **overrides):
-        return handlers.register_engineer(engineer(engineer_id, **overrides), uow_factory(), clock)
+        return handlers.register_engineer(engineer(engineer_id, **overrides), uow_factory(), clock, events=events)
 
     return register_engineer
 
@@ -94,13 +94,13 @@ def test_a_tie_goes_to_the_smallest_engineer_id(bus, uow_factory, register):
     assert [open_ticket(bus, uow_factory).engineer_id for _ in range(4)] == ["E-A", "E-B", "E-C", "E-A"]
 
 
-def test_completed_work_orders_do_not_count_as_load(bus, uow_factory, register, clock):
+def test_completed_work_orders_do_not_count_as_load(bus, uow_factory, register, clock, events):
     register("E-A")
     register("E-B")
     first, second, third = (open_ticket(bus, uow_factory) for _ in range(3))
     assert [first.engineer_id, second.engineer_id, third.engineer_id] == ["E-A", "E-B", "E-A"]
     for done in (first, third):
-        handlers.complete_work_order(CompleteWorkOrder(done.id, job_report()), uow_factory(), clock)
+        handlers.complete_work_order(CompleteWorkOrder(done.id, job_report()), uow_factory(), clock, events=events)
 
     assert open_ticket(bus, uow_factory).engineer_id == "E-A"
 

@@ -6,6 +6,7 @@ import pytest
 from aftersales_shared.testing.contract import assert_conforms
 from aftersales_shared.timeutil import to_rfc3339
 
+from dispatch.bootstrap import event_writer
 from dispatch.domain.work_orders import (
     AlreadyCompleted, Failure, InvalidCompletion, NotAssigned, UnknownWorkOrder,
 )
@@ -17,12 +18,12 @@ from samples import engineer, job_report, ticket_created
 
 
 @pytest.fixture
-def open_work_order(bus, uow_factory, clock):
+def open_work_order(bus, uow_factory, clock, events):
     """A ticket's work order, assigned to E-1 (or left unassigned when nobody is registered)."""
 
     def make(with_engineer=True, **ticket):
         if with_engineer:
-            handlers.register_engineer(engineer("E-1"), uow_factory(), clock)
+            handlers.register_engineer(engineer("E-1"), uow_factory(), clock, events=events)
         event = ticket_created(**ticket)
         bus.handle(event)
         with uow_factory() as uow:
@@ -32,7 +33,8 @@ def open_work_order(bus, uow_factory, clock):
 
 
 def complete(uow_factory, clock, work_order_id, **report):
-    return handlers.complete_work_order(CompleteWorkOrder(work_order_id, job_report(**report)), uow_factory(), clock)
+    return handlers.complete_work_order(CompleteWorkOrder(work_order_id, job_report(**report)), uow_factory(), clock,
+                                        events=event_writer())
 
 
 def test_completing_records_the_job_and_announces_repair_completed(open_work_order, uow_factory, store, clock):

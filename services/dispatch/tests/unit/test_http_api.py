@@ -1,9 +1,8 @@
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
 
+from aftersales_shared.testing import database
 from aftersales_shared.testing.contract import assert_conforms
 
 from dispatch.adapters.tables import metadata, outbox
@@ -31,23 +30,15 @@ def client(dispatch):
 
 
 def row_counts(dispatch) -> dict[str, int]:
-    with dispatch.runtime.engine.connect() as connection:
-        return {name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in metadata.tables.items()}
+    return database.row_counts(dispatch.runtime.engine, metadata)
 
 
 def database_snapshot(dispatch) -> dict:
-    with dispatch.runtime.engine.connect() as connection:
-        return {name: sorted(map(repr, connection.execute(select(table)).all()))
-                for name, table in metadata.tables.items()}
+    return database.snapshot(dispatch.runtime.engine, metadata)
 
 
 def outbox_bodies(dispatch, event_type=None) -> list[dict]:
-    query = select(outbox.c.body).order_by(outbox.c.position)
-    if event_type:
-        query = query.where(outbox.c.event_type == event_type)
-    with dispatch.runtime.engine.connect() as connection:
-        return [json.loads(body) for body in connection.execute(query).scalars()]
+    return database.outbox_bodies(dispatch.runtime.engine, outbox, event_type)
 
 
 def announce(dispatch, event) -> None:

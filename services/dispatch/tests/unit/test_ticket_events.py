@@ -43,8 +43,8 @@ def test_a_redelivered_ticket_creates_one_work_order(bus, store, uow_factory):
 
 
 def test_a_ticket_announced_again_under_a_new_envelope_creates_one_work_order_and_one_assignment(
-        bus, store, uow_factory, clock):
-    handlers.register_engineer(engineer("E-1"), uow_factory(), clock)
+        bus, store, uow_factory, clock, events):
+    handlers.register_engineer(engineer("E-1"), uow_factory(), clock, events=events)
     first = ticket_created()
     again = ticket_created(first.data["ticket_id"])
     assert again.id != first.id

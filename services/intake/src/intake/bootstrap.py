@@ -7,13 +7,14 @@ from typing import Callable
 
 from aftersales_shared.bus import EventBus
 from aftersales_shared.db import make_engine
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.runtime import ServiceRuntime
 from aftersales_shared.timeutil import utcnow
 
 from .adapters.tables import metadata, outbox
 from .config import Settings
 from .domain.policies import SlaPolicy, WarrantyTerms
-from .entrypoints.events import INCOMING_SCHEMAS
+from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
 from .service_layer.handlers import EVENT_HANDLERS, Rules
 from .service_layer.unit_of_work import IntakeUnitOfWork
 
@@ -25,6 +26,12 @@ class Intake:
     runtime: ServiceRuntime
     uow_factory: Callable[[], IntakeUnitOfWork]
     rules: Rules
+    events: EventWriter
+
+
+def event_writer() -> EventWriter:
+    """Intake's domain events to envelopes, in the wire format its entrypoints define."""
+    return EventWriter("intake", OUTGOING)
 
 
 def bootstrap(settings: Settings | None = None, clock=utcnow) -> Intake:
@@ -40,7 +47,7 @@ def bootstrap(settings: Settings | None = None, clock=utcnow) -> Intake:
         service="intake", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
         migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, EVENT_HANDLERS, INCOMING_SCHEMAS),
     )
-    return Intake(runtime, uow_factory, rules)
+    return Intake(runtime, uow_factory, rules, event_writer())
 
 
 def build_runtime() -> ServiceRuntime:

@@ -2,6 +2,7 @@
 import json
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -9,9 +10,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from aftersales_shared.cli import service_main
-from aftersales_shared.envelope import InvalidMessage, new_envelope
+from aftersales_shared.envelope import InvalidMessage
 from aftersales_shared.migrations import upgrade
+from aftersales_shared.testing import events
 from aftersales_shared.testing.contract import assert_conforms
+from aftersales_shared.timeutil import parse_rfc3339
 
 from intake.adapters.tables import metadata, outbox, tickets, timeline
 from intake.bootstrap import MIGRATIONS, bootstrap, build_runtime
@@ -119,11 +122,7 @@ def test_a_ticket_round_trips_through_postgres(intake):
 def test_reports_land_on_the_timeline_once(intake):
     client = create_app(intake).test_client()
     ticket = client.post("/api/v1/tickets", json=BODY).json
-    reserved = new_envelope(
-        type="PartReserved", source="inventory", subject=ticket["id"], region="east", site="SH-01",
-        data={"reservation_id": "R-1", "ticket_id": ticket["id"], "site": "SH-01",
-              "lines": [{"part_no": "PSU-55", "qty": 1, "from_site": "SH-01"}], "reserved_at": "2026-03-11T10:00:00Z"},
-    )
+    reserved = events.part_reserved(ticket["id"], reserved_at=parse_rfc3339(ticket["created_at"]) + timedelta(hours=1))
     assert intake.runtime.bus.handle(reserved) is True
     assert intake.runtime.bus.handle(reserved) is False
 
@@ -133,8 +132,7 @@ def test_reports_land_on_the_timeline_once(intake):
 
 
 def test_a_report_with_a_ticket_id_too_long_to_keep_is_refused_as_invalid(intake):
-    event = new_envelope(type="RepairCompleted", source="dispatch", subject="x", region="east", site="SH-01",
-                         data={"ticket_id": "T" * 65})
+    event = events.repair_completed("T" * 65)
     with pytest.raises(InvalidMessage) as refused:
         intake.runtime.bus.handle(event)
     assert "ticket_id" in refused.value.errors["data"]

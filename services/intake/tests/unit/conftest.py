@@ -7,7 +7,7 @@ from aftersales_shared.bus import EventBus
 from aftersales_shared.db import make_engine
 
 from intake.adapters.tables import metadata
-from intake.bootstrap import Intake, bootstrap
+from intake.bootstrap import Intake, bootstrap, event_writer
 from intake.config import DEFAULT_RESOLVE_HOURS, Settings
 from intake.domain.policies import SlaPolicy, WarrantyTerms
 from intake.entrypoints.events import INCOMING_SCHEMAS
@@ -33,6 +33,11 @@ def rules() -> Rules:
     return Rules(
         warranty=WarrantyTerms(12, {}), sla=SlaPolicy(4, DEFAULT_RESOLVE_HOURS), clock=lambda: ACCEPTED_AT,
     )
+
+
+@pytest.fixture
+def events():
+    return event_writer()
 
 
 @pytest.fixture

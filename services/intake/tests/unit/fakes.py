@@ -20,13 +20,11 @@ class _Rows:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     timeline: dict[str, TimelineEntry] = field(default_factory=dict)
     sequences: dict[tuple[str, date], int] = field(default_factory=dict)
-    idempotency: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def absorb(self, other: "_Rows") -> None:
         self.tickets.update(other.tickets)
         self.timeline.update(other.timeline)
         self.sequences.update(other.sequences)
-        self.idempotency.update(other.idempotency)
 
 
 class FakeStore(InMemoryStore):
@@ -75,14 +73,6 @@ class FakeTicketRepository(AbstractTicketRepository):
         value = self.staged.sequences.get(key, self.store.rows.sequences.get(key, 0)) + 1
         self.staged.sequences[key] = value
         return value
-
-    def find_idempotent(self, key: str):
-        return self.staged.idempotency.get(key) or self.store.rows.idempotency.get(key)
-
-    def remember_idempotent(self, key, request_hash, ticket_id, created_at) -> None:
-        if key in self.store.rows.idempotency or key in self.staged.idempotency:
-            raise DuplicateKey(f"idempotency key {key}")
-        self.staged.idempotency[key] = (request_hash, ticket_id)
 
 
 class FakeUnitOfWork(InMemoryUnitOfWork):

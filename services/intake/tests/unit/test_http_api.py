@@ -2,8 +2,9 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from aftersales_shared.testing import database
 from aftersales_shared.testing.contract import assert_conforms
 
 from intake.adapters.tables import metadata, outbox
@@ -16,15 +17,11 @@ CLOSED_PORT_AMQP_URL = "amqp://guest:guest@127.0.0.1:1//"
 
 
 def row_counts(intake) -> dict[str, int]:
-    with intake.runtime.engine.connect() as connection:
-        return {name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                for name, table in metadata.tables.items()}
+    return database.row_counts(intake.runtime.engine, metadata)
 
 
 def outbox_bodies(intake) -> list[dict]:
-    with intake.runtime.engine.connect() as connection:
-        bodies = connection.execute(select(outbox.c.body).order_by(outbox.c.position)).scalars()
-        return [json.loads(body) for body in bodies]
+    return database.outbox_bodies(intake.runtime.engine, outbox)
 
 
 # -- creating and reading ---------------------------------------------------------------------------

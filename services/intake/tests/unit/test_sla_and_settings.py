@@ -32,8 +32,8 @@ def test_deadlines_stay_utc_aware_across_midnight_and_month_end():
     assert sla.resolve_by.utcoffset() == timedelta(0)
 
 
-def test_create_ticket_applies_the_priority_deadlines(uow_factory, rules):
-    ticket, _ = handlers.create_ticket(ticket_command(priority="P1"), uow_factory(), rules)
+def test_create_ticket_applies_the_priority_deadlines(uow_factory, rules, events):
+    ticket = handlers.create_ticket(ticket_command(priority="P1"), uow_factory(), rules, events)
     assert ticket.sla.respond_by == ACCEPTED_AT + timedelta(hours=4)
     assert ticket.sla.resolve_by == ACCEPTED_AT + timedelta(hours=6)
 
@@ -46,7 +46,7 @@ def test_default_settings():
     assert dict(settings.warranty_months_by_category) == {}
 
 
-def test_configured_terms_reach_the_decisions(tmp_path):
+def test_configured_terms_reach_the_decisions(tmp_path, events):
     settings = Settings.from_env({
         "DATABASE_URL": f"sqlite:///{tmp_path}/intake.db",
         "SLA_RESOLVE_HOURS": "P1=4",
@@ -58,12 +58,12 @@ def test_configured_terms_reach_the_decisions(tmp_path):
     store = FakeStore()
     purchased = date(2024, 12, 1)  # 15 months before acceptance: past 12, within 24
 
-    urgent, _ = handlers.create_ticket(
+    urgent = handlers.create_ticket(
         ticket_command(priority="P1", product=Product("TV-55X", "SN-1", "television", purchased)),
-        FakeUnitOfWork(store), rules)
-    washer, _ = handlers.create_ticket(
+        FakeUnitOfWork(store), rules, events)
+    washer = handlers.create_ticket(
         ticket_command(priority="P2", product=Product("WM-8", "SN-2", "washer", purchased)),
-        FakeUnitOfWork(store), rules)
+        FakeUnitOfWork(store), rules, events)
 
     assert urgent.sla.resolve_by == ACCEPTED_AT + timedelta(hours=4)
     assert urgent.sla.respond_by == ACCEPTED_AT + timedelta(hours=4)

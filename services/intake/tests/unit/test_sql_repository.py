@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from aftersales_shared.db import make_engine
+from aftersales_shared.idempotency import Answer, IdempotentRequest
 from aftersales_shared.migrations import upgrade
 
 from intake.adapters.tables import metadata
@@ -19,7 +20,7 @@ from samples import ACCEPTED_AT, report, ticket_command
 
 @pytest.fixture
 def ticket(intake):
-    created, _ = handlers.create_ticket(ticket_command(), intake.uow_factory(), intake.rules)
+    created = handlers.create_ticket(ticket_command(), intake.uow_factory(), intake.rules, intake.events)
     return created
 
 
@@ -37,9 +38,9 @@ def test_a_ticket_reads_back_as_it_was_written(intake, ticket):
 
 
 def test_a_ticket_without_optional_details_reads_back(intake):
-    created, _ = handlers.create_ticket(
+    created = handlers.create_ticket(
         ticket_command(customer_address=None, parts=(), product=Product("M", "S", "c"), fault=Fault("x", True)),
-        intake.uow_factory(), intake.rules)
+        intake.uow_factory(), intake.rules, intake.events)
     assert _get(intake, created.id) == created
 
 
@@ -52,21 +53,23 @@ def test_numbers_count_per_site_and_day(intake):
     assert drawn == [1, 2, 1, 1, 3]
 
 
-def test_idempotency_keys_are_remembered(intake):
+def test_idempotency_keys_are_remembered_with_their_answer(intake):
+    request = IdempotentRequest("k", "POST /api/v1/tickets", "h")
     with intake.uow_factory() as uow:
-        assert uow.tickets.find_idempotent("k") is None
-        uow.tickets.remember_idempotent("k", "h", "t-1", ACCEPTED_AT)
+        assert uow.requests.claim(request, ACCEPTED_AT) is None
+        uow.requests.record(request, Answer(201, {"id": "t-1"}, "t-1"))
         uow.commit()
     with intake.uow_factory() as uow:
-        assert uow.tickets.find_idempotent("k") == ("h", "t-1")
+        assert uow.requests.claim(request, ACCEPTED_AT) == Answer(201, {"id": "t-1"}, "t-1")
 
 
 def test_nothing_stays_without_commit(intake, ticket):
+    request = IdempotentRequest("k", "POST /api/v1/tickets", "h")
     with intake.uow_factory() as uow:
         uow.tickets.add_timeline_entry(TimelineEntry("e-1", ticket.id, "PartReserved", ACCEPTED_AT, "inventory"))
-        uow.tickets.remember_idempotent("k", "h", ticket.id, ACCEPTED_AT)
+        uow.requests.claim(request, ACCEPTED_AT)
     with intake.uow_factory() as uow:
-        assert uow.tickets.find_idempotent("k") is None
+        assert uow.requests.claim(request, ACCEPTED_AT) is None
         assert [e.type for e in uow.tickets.get(ticket.id).timeline] == ["TicketCreated"]
 
 

@@ -13,8 +13,8 @@ REPORTS = ("PartReserved", "EngineerAssigned", "RepairCompleted", "SettlementPos
 
 
 @pytest.fixture
-def ticket(uow_factory, rules):
-    created, _ = handlers.create_ticket(ticket_command(), uow_factory(), rules)
+def ticket(uow_factory, rules, events):
+    created = handlers.create_ticket(ticket_command(), uow_factory(), rules, events)
     return created
 
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from intake.domain.policies import IN_WARRANTY, OUT_OF_WARRANTY, UNKNOWN, WarrantyTerms, add_months
+from intake.domain.policies import IN_WARRANTY, OUT_OF_WARRANTY, WARRANTY_UNKNOWN, WarrantyTerms, add_months
 
 TERMS = WarrantyTerms(default_months=12, months_by_category={"television": 24, "remote": 0})
 
@@ -68,5 +68,5 @@ def test_category_without_warranty_is_out_of_warranty_from_day_one():
 @pytest.mark.parametrize("category", ["television", "washer"])
 def test_without_a_purchase_date_the_warranty_is_unknown(category):
     warranty = TERMS.decide(category, None, today=date(2026, 3, 10))
-    assert warranty.status == UNKNOWN
+    assert warranty.status == WARRANTY_UNKNOWN
     assert warranty.expires_on is None

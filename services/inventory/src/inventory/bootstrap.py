@@ -7,12 +7,13 @@ from typing import Callable
 
 from aftersales_shared.bus import EventBus
 from aftersales_shared.db import make_engine
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.runtime import ServiceRuntime
 
 from .adapters.tables import metadata, outbox
 from .config import Settings
-from .entrypoints.events import INCOMING_SCHEMAS
-from .service_layer.handlers import EVENT_HANDLERS
+from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
+from .service_layer.handlers import event_handlers
 from .service_layer.unit_of_work import InventoryUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -24,13 +25,18 @@ class Inventory:
     uow_factory: Callable[[], InventoryUnitOfWork]
 
 
+def event_writer() -> EventWriter:
+    """Inventory's domain events to envelopes, in the wire format its entrypoints define."""
+    return EventWriter("inventory", OUTGOING)
+
+
 def bootstrap(settings: Settings | None = None) -> Inventory:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     uow_factory = lambda: InventoryUnitOfWork(engine)  # noqa: E731
     runtime = ServiceRuntime(
         service="inventory", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
-        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, EVENT_HANDLERS, INCOMING_SCHEMAS),
+        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(event_writer()), INCOMING_SCHEMAS),
     )
     return Inventory(runtime, uow_factory)
 

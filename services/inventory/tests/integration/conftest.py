@@ -5,17 +5,10 @@ from inventory.bootstrap import MIGRATIONS, bootstrap
 from inventory.config import Settings
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request, tmp_path):
-    if request.param == "postgresql":
-        return request.getfixturevalue("pg_database")("inventory")
-    return f"sqlite:///{tmp_path / 'inventory.db'}"
-
-
 @pytest.fixture
-def inventory(database_url):
-    """The service wired as in production, on a database brought up by its migrations."""
-    inventory = bootstrap(Settings(database_url=database_url))
+def inventory(any_database):
+    """The service wired as in production, on a database brought up by its migrations (once on each kind)."""
+    inventory = bootstrap(Settings(database_url=any_database))
     upgrade(MIGRATIONS, inventory.runtime.engine)
     yield inventory
     inventory.runtime.dispose()

@@ -5,12 +5,14 @@ import copy
 from dataclasses import replace
 
 from aftersales_shared.bus import EventBus
+from aftersales_shared.testing.fakes import InMemoryIdempotencyRepository
 from aftersales_shared.unit_of_work import AbstractUnitOfWork
 
 from inventory.adapters.repository import AbstractReservationRepository, AbstractStockRepository
+from inventory.bootstrap import event_writer
 from inventory.domain.stock import StockLevel
 from inventory.entrypoints.events import INCOMING_SCHEMAS
-from inventory.service_layer.handlers import EVENT_HANDLERS
+from inventory.service_layer.handlers import event_handlers
 
 
 class FakeStockRepository(AbstractStockRepository):
@@ -77,13 +79,14 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         super().__init__()
         self.stock = FakeStockRepository()
         self.reservations = FakeReservationRepository()
+        self.requests = InMemoryIdempotencyRepository({})
         self.seen: set[str] = set()
         self.outbox = []
         self._committed_state = self._state()
 
     def _state(self):
         return copy.deepcopy((self.stock.levels, self.stock.receipts, self.reservations.by_ticket,
-                              self.reservations.completions, self.seen))
+                              self.reservations.completions, self.seen, self.requests.committed))
 
     def _begin(self):
         self._committed_state = self._state()
@@ -96,11 +99,13 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def _commit(self, events):
         self.outbox.extend(events)
+        self.requests.commit()
         self._committed_state = self._state()
 
     def rollback(self):
         (self.stock.levels, self.stock.receipts, self.reservations.by_ticket,
-         self.reservations.completions, self.seen) = copy.deepcopy(self._committed_state)
+         self.reservations.completions, self.seen, self.requests.committed) = copy.deepcopy(self._committed_state)
+        self.requests.rollback()
         self.pending = []
 
     def emitted(self, event_type: str) -> list:
@@ -108,7 +113,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
 
 def fake_bus(uow: FakeUnitOfWork) -> EventBus:
-    return EventBus(lambda: uow, EVENT_HANDLERS, INCOMING_SCHEMAS)
+    return EventBus(lambda: uow, event_handlers(event_writer()), INCOMING_SCHEMAS)
 
 
 def stock_up(uow: FakeUnitOfWork, site: str, on_hand: dict[str, int]) -> None:

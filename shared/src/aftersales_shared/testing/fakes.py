@@ -4,18 +4,47 @@ from __future__ import annotations
 import threading
 
 from ..envelope import Envelope
+from ..idempotency import AbstractIdempotencyRepository, Answer, IdempotentRequest, earlier_answer
 from ..unit_of_work import AbstractUnitOfWork
 
 
 class InMemoryStore:
-    """What an in-memory unit of work commits into: the inbox (seen ids) and the outbox (emitted events)."""
+    """What an in-memory unit of work commits into: the inbox (seen ids), the outbox (emitted events) and
+    the idempotency keys of requests answered."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.inbox: set[str] = set()
         self.outbox: list[Envelope] = []
+        self.requests: dict[str, tuple[str, str, Answer | None]] = {}
         self.commits = 0
         self.rollbacks = 0
+
+
+class InMemoryIdempotencyRepository(AbstractIdempotencyRepository):
+    """Transactional like the table: a claimed key and its answer count only once committed."""
+
+    def __init__(self, committed: dict[str, tuple[str, str, Answer | None]]):
+        self.committed = committed
+        self.staged: dict[str, tuple[str, str, Answer | None]] = {}
+
+    def claim(self, request: IdempotentRequest, now) -> Answer | None:
+        known = self.staged.get(request.key) or self.committed.get(request.key)
+        if known is None:
+            self.staged[request.key] = (request.scope, request.request_hash, None)
+            return None
+        scope, request_hash, answer = known
+        return earlier_answer(request, scope, request_hash, answer)
+
+    def record(self, request: IdempotentRequest, answer: Answer) -> None:
+        self.staged[request.key] = (request.scope, request.request_hash, answer)
+
+    def commit(self) -> None:
+        self.committed.update(self.staged)
+        self.staged = {}
+
+    def rollback(self) -> None:
+        self.staged = {}
 
 
 class InMemoryUnitOfWork(AbstractUnitOfWork):
@@ -28,9 +57,11 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
         super().__init__()
         self.store = store or InMemoryStore()
         self._claimed: set[str] = set()
+        self.requests = InMemoryIdempotencyRepository(self.store.requests)
 
     def _begin(self) -> None:
         self._claimed = set()
+        self.requests = InMemoryIdempotencyRepository(self.store.requests)
 
     def claim(self, envelope: Envelope) -> bool:
         with self.store.lock:
@@ -43,6 +74,7 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
         with self.store.lock:
             self.store.inbox |= self._claimed
             self.store.outbox.extend(events)
+            self.requests.commit()
             self.store.commits += 1
         self._claimed = set()
 
@@ -51,3 +83,4 @@ class InMemoryUnitOfWork(AbstractUnitOfWork):
             self.store.rollbacks += 1
         self._claimed = set()
         self.pending = []
+        self.requests.rollback()

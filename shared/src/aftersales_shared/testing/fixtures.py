@@ -248,3 +248,12 @@ def pg_database(run_id) -> Iterator[Callable[..., str]]:
             drop_database(name, admin)
         except DatabaseUnavailable as exc:  # pragma: no cover
             print(f"warning: could not drop test database {name}: {exc}")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_database(request, tmp_path) -> str:
+    """SQLAlchemy URL of a new, empty database; a test using it runs once on each database the services
+    run on: PostgreSQL (production) and SQLite (the embedded default), which differ in what they refuse."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_database")("any")
+    return f"sqlite:///{tmp_path / 'any.db'}"

@@ -7,11 +7,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from aftersales_shared.vocabulary import CURRENCY_PATTERN, SERVICE_TYPES
+
 CENT = Decimal("0.01")
-SERVICE_TYPES = ("onsite", "depot", "mail_in", "install")
 DEFAULT_CATEGORY = "default"
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(CURRENCY_PATTERN)
 _SCHEDULE_KEYS = {"currency", "warranty_labour", "hourly_rate", "minimum_call_out", "parts"}
 _PART_KEYS = {"cost", "list_price", "description"}
 

@@ -6,17 +6,11 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Mapping, Optional, Sequence
 
-from billing.domain.fees import SERVICE_TYPES, FeeSchedule, PartPrice, to_money
+from aftersales_shared.vocabulary import (
+    CUSTOMER, IN_WARRANTY, LINE_KINDS, MANUFACTURER, PAYERS, SERVICE_TYPES, WARRANTY_STATUSES,
+)
 
-IN_WARRANTY = "in_warranty"
-OUT_OF_WARRANTY = "out_of_warranty"
-WARRANTY_STATUSES = (IN_WARRANTY, OUT_OF_WARRANTY)
-
-CUSTOMER = "customer"
-MANUFACTURER = "manufacturer"
-PAYERS = (CUSTOMER, MANUFACTURER)
-
-LINE_KINDS = ("labour", "part", "travel", "shipping", "inspection", "penalty", "adjustment")
+from billing.domain.fees import FeeSchedule, PartPrice, to_money
 
 _ZERO = Decimal("0.00")
 _MINUTES_PER_HOUR = Decimal(60)

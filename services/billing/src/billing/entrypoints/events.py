@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields
 
-from aftersales_shared.envelope import Envelope
-from aftersales_shared.fields import Money, Timestamp
+from aftersales_shared.boundary import (
+    LINE_KINDS, PAYERS, SERVICE_TYPES, WARRANTY_STATUSES, Choice, EventReader, Integer, Money, Text, Timestamp,
+)
+from ..domain.events import SettlementPosted
 
-from ..domain.fees import SERVICE_TYPES
-from ..domain.settlement import LINE_KINDS, PAYERS, WARRANTY_STATUSES, CompletedJob, Settlement
+# The most of one part a settlement line can count: its NUMERIC(10, 4) quantity column.
+MAX_PART_QTY = 999_999
 
-# Ids are stored in 64-character columns; a longer one is refused on arrival, not by the database.
-ID = validate.Length(1, 64)
+
+def _id(**kwargs) -> Text:
+    # Ids are stored in 64-character columns; a longer one is refused on arrival, not by the database.
+    return Text(64, min_length=1, **kwargs)
 
 
 class Quantity(fields.Field):
@@ -29,13 +33,13 @@ class Quantity(fields.Field):
 
 
 class _Line(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    kind = Choice(LINE_KINDS, required=True)
     description = fields.String(required=True)
     part_no = fields.String(allow_none=True)
     qty = Quantity(required=True)
     unit_amount = Money(required=True)
     amount = Money(required=True)
-    payer = fields.String(required=True, validate=validate.OneOf(PAYERS))
+    payer = Choice(PAYERS, required=True)
 
 
 class _Totals(Schema):
@@ -50,7 +54,7 @@ class SettlementPostedV1(Schema):
     ticket_id = fields.String(required=True)
     work_order_id = fields.String(required=True)
     payee = fields.String(required=True)
-    warranty_status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    warranty_status = Choice(WARRANTY_STATUSES, required=True)
     currency = fields.String(required=True)
     lines = fields.List(fields.Nested(_Line), required=True)
     totals = fields.Nested(_Totals, required=True)
@@ -61,36 +65,30 @@ class SettlementPostedV1(Schema):
 PUBLISHED = {"SettlementPosted": SettlementPostedV1}
 
 
-def settlement_posted_data(settlement: Settlement) -> dict:
-    return SettlementPostedV1().dump(settlement)
+def settlement_posted_data(event: SettlementPosted) -> dict:
+    return SettlementPostedV1().dump(event.settlement)
 
 
-class _PartUsed(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    part_no = fields.String(required=True, validate=ID)
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+OUTGOING = {SettlementPosted: settlement_posted_data}
 
 
-class _Product(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    category = fields.String(required=True, validate=validate.Length(1, 100))
+class _PartUsed(EventReader):
+    part_no = _id(required=True)
+    qty = Integer(1, MAX_PART_QTY, required=True)
 
 
-class RepairCompletedReader(Schema):
+class _Product(EventReader):
+    category = Text(100, min_length=1, required=True)
+
+
+class RepairCompletedReader(EventReader):
     """What billing needs of RepairCompleted v1 to price the job; every other field is ignored."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    ticket_id = fields.String(required=True, validate=ID)
-    work_order_id = fields.String(required=True, validate=ID)
-    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
-    warranty_status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
-    labour_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10080))
+    ticket_id = _id(required=True)
+    work_order_id = _id(required=True)
+    service_type = Choice(SERVICE_TYPES, required=True)
+    warranty_status = Choice(WARRANTY_STATUSES, required=True)
+    labour_minutes = Integer(0, 10080, required=True)
     parts_used = fields.List(fields.Nested(_PartUsed), required=True)
     completed_at = Timestamp(required=True)
     product = fields.Nested(_Product, required=True)
@@ -98,18 +96,3 @@ class RepairCompletedReader(Schema):
 
 INCOMING_SCHEMAS = {"RepairCompleted": RepairCompletedReader()}
 
-
-def completed_job(event: Envelope) -> CompletedJob:
-    """The job as billing prices it; the service point that reported the work is the one paid for it."""
-    data = event.data
-    return CompletedJob(
-        ticket_id=data["ticket_id"],
-        work_order_id=data["work_order_id"],
-        payee=event.site,
-        category=data["product"]["category"],
-        service_type=data["service_type"],
-        warranty_status=data["warranty_status"],
-        labour_minutes=data["labour_minutes"],
-        parts_used=[(part["part_no"], part["qty"]) for part in data["parts_used"]],
-        completed_at=data["completed_at"],
-    )

@@ -1,15 +1,19 @@
 """HTTP bodies of billing's API."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from aftersales_shared.fields import Money
+from aftersales_shared.boundary import Money, Text
 
 from .events import SettlementPostedV1
 
 
 class SettlementQuery(Schema):
-    ticket_id = fields.String(required=True, validate=validate.Length(1, 64))
+    ticket_id = Text(64, min_length=1, required=True)
+
+
+class SettlementPath(Schema):
+    settlement_id = Text(64, min_length=1, required=True)
 
 
 class SettlementOut(SettlementPostedV1):

@@ -5,9 +5,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from aftersales_shared.web import Blueprint
+from aftersales_shared.boundary import ERROR, Blueprint
 
-from .schemas import FeeScheduleOut, SettlementOut, SettlementQuery
+from .schemas import FeeScheduleOut, SettlementOut, SettlementPath, SettlementQuery
 
 settlements = Blueprint("settlements", __name__, url_prefix="/api/v1/settlements", description="Booked settlements")
 fee_schedule = Blueprint("fee_schedule", __name__, url_prefix="/api/v1/fee-schedule", description="Prices in force")
@@ -29,8 +29,10 @@ class SettlementsOfTicket(MethodView):
 
 @settlements.route("/<settlement_id>")
 class SettlementById(MethodView):
+    @settlements.arguments(SettlementPath, location="path")
     @settlements.response(200, SettlementOut)
-    def get(self, settlement_id):
+    @settlements.alt_response(404, schema=ERROR, description="No such settlement")
+    def get(self, _path, settlement_id):
         """One settlement with its lines and totals."""
         with _billing().uow_factory() as uow:
             settlement = uow.settlements.get(settlement_id)

@@ -1,11 +1,13 @@
 """Dispatch's own schema (its database only)."""
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table
 
+from aftersales_shared.idempotency import idempotency_table
 from aftersales_shared.tables import UtcDateTime, inbox_table, outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 engineers = Table(
     "engineers",

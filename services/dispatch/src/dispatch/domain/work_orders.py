@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from aftersales_shared.vocabulary import WARRANTY_UNKNOWN
+
 UNASSIGNED = "unassigned"
 ASSIGNED = "assigned"
 COMPLETED = "completed"
@@ -11,12 +13,6 @@ STATUSES = (UNASSIGNED, ASSIGNED, COMPLETED)
 
 PARTS_RESERVED = "reserved"
 PARTS_SHORT = "short"
-
-IN_WARRANTY = "in_warranty"
-OUT_OF_WARRANTY = "out_of_warranty"
-UNKNOWN = "unknown"
-
-OUTCOMES = ("repaired", "replaced", "unrepairable", "no_fault_found", "installed")
 
 # Handheld clocks drift; an arrival a few seconds "ahead" of the server is not a lie.
 ARRIVAL_CLOCK_SKEW = timedelta(minutes=1)
@@ -167,7 +163,7 @@ class WorkOrder:
         """The engineer's word after inspection wins (physical damage voids warranty); else the ticket's."""
         if on_inspection is not None:
             return on_inspection
-        if self.warranty_status == UNKNOWN:
+        if self.warranty_status == WARRANTY_UNKNOWN:
             raise InvalidCompletion(
                 "warranty_status",
                 "The ticket's warranty is unknown (no proof of purchase): say in_warranty or out_of_warranty.",

@@ -1,17 +1,14 @@
 """Dispatch's side of the wire: the EngineerAssigned and RepairCompleted it publishes and the events it reads."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from aftersales_shared.fields import Timestamp
+from aftersales_shared.boundary import (
+    OUTCOMES, PRIORITIES, SERVICE_TYPES, TICKET_WARRANTY_STATUSES, WARRANTY_STATUSES, Choice, EventReader, Text,
+    Timestamp,
+)
 
-from ..domain.work_orders import IN_WARRANTY, OUT_OF_WARRANTY, OUTCOMES, UNKNOWN, WorkOrder
-
-SERVICE_TYPES = ("onsite", "depot", "mail_in", "install")
-PRIORITIES = ("P1", "P2", "P3", "P4")
-TICKET_WARRANTY_STATUSES = (IN_WARRANTY, OUT_OF_WARRANTY, UNKNOWN)
-DECIDED_WARRANTY_STATUSES = (IN_WARRANTY, OUT_OF_WARRANTY)
-TICKET_ID = validate.Length(1, 100)
+from ..domain.events import EngineerAssigned, RepairCompleted
 
 
 class _Product(Schema):
@@ -49,15 +46,15 @@ class RepairCompletedV1(Schema):
     ticket_id = fields.String(required=True, validate=validate.Length(min=1))
     work_order_id = fields.String(required=True)
     engineer_id = fields.String(required=True)
-    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    service_type = Choice(SERVICE_TYPES, required=True)
+    outcome = Choice(OUTCOMES, required=True)
     dispatched_at = Timestamp(allow_none=True)
     arrived_at = Timestamp(allow_none=True)
     completed_at = Timestamp(required=True)
     labour_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10080))
     parts_used = fields.List(fields.Nested(_PartUsed), required=True)
     failure = fields.Nested(_Failure, required=True)
-    warranty_status = fields.String(required=True, validate=validate.OneOf(DECIDED_WARRANTY_STATUSES))
+    warranty_status = Choice(WARRANTY_STATUSES, required=True)
     product = fields.Nested(_Product, required=True)
     customer_signed = fields.Boolean()
     satisfaction = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 5))
@@ -66,14 +63,16 @@ class RepairCompletedV1(Schema):
 PUBLISHED = {"EngineerAssigned": EngineerAssignedV1, "RepairCompleted": RepairCompletedV1}
 
 
-def engineer_assigned_data(work_order: WorkOrder) -> dict:
+def engineer_assigned_data(event: EngineerAssigned) -> dict:
+    work_order = event.work_order
     return EngineerAssignedV1().dump({
         "ticket_id": work_order.ticket_id, "work_order_id": work_order.id, "engineer_id": work_order.engineer_id,
         "site": work_order.site, "assigned_at": work_order.dispatched_at,
     })
 
 
-def repair_completed_data(work_order: WorkOrder) -> dict:
+def repair_completed_data(event: RepairCompleted) -> dict:
+    work_order = event.work_order
     report = work_order.completion
     return RepairCompletedV1().dump({
         "ticket_id": work_order.ticket_id, "work_order_id": work_order.id, "engineer_id": work_order.engineer_id,
@@ -86,45 +85,44 @@ def repair_completed_data(work_order: WorkOrder) -> dict:
     })
 
 
-class _TolerantReader(Schema):
-    class Meta:
-        unknown = EXCLUDE
+OUTGOING = {EngineerAssigned: engineer_assigned_data, RepairCompleted: repair_completed_data}
 
 
-class _TicketProduct(_TolerantReader):
-    model = fields.String(required=True, validate=validate.Length(1, 200))
-    serial = fields.String(required=True, validate=validate.Length(1, 200))
-    category = fields.String(required=True, validate=validate.Length(1, 200))
+# Sized to the work_orders and parts_reports columns the facts are kept in.
+class _TicketProduct(EventReader):
+    model = Text(200, min_length=1, required=True)
+    serial = Text(200, min_length=1, required=True)
+    category = Text(200, min_length=1, required=True)
     purchase_date = fields.Date(load_default=None, allow_none=True)
-    batch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    batch = Text(200, load_default=None, allow_none=True)
 
 
-class _TicketWarranty(_TolerantReader):
-    status = fields.String(required=True, validate=validate.OneOf(TICKET_WARRANTY_STATUSES))
+class _TicketWarranty(EventReader):
+    status = Choice(TICKET_WARRANTY_STATUSES, required=True)
 
 
-class _TicketSla(_TolerantReader):
+class _TicketSla(EventReader):
     respond_by = Timestamp(required=True)
     resolve_by = Timestamp(required=True)
 
 
-class TicketCreatedIn(_TolerantReader):
+class TicketCreatedIn(EventReader):
     """The ticket facts a work order keeps; the site and region come from the envelope."""
 
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
-    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
-    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    ticket_id = Text(100, min_length=1, required=True)
+    service_type = Choice(SERVICE_TYPES, required=True)
+    priority = Choice(PRIORITIES, required=True)
     product = fields.Nested(_TicketProduct, required=True)
     warranty = fields.Nested(_TicketWarranty, required=True)
     sla = fields.Nested(_TicketSla, required=True)
     created_at = Timestamp(required=True)
 
 
-class PartsReportIn(_TolerantReader):
+class PartsReportIn(EventReader):
     """PartReserved or PartReservationFailed: dispatch only needs to know which ticket and whether parts are held."""
 
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
-    reservation_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    ticket_id = Text(100, min_length=1, required=True)
+    reservation_id = Text(100, load_default=None, allow_none=True)
 
 
 INCOMING_SCHEMAS = {

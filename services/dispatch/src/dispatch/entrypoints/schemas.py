@@ -3,25 +3,29 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from aftersales_shared.fields import Timestamp
+from aftersales_shared.boundary import (
+    OUTCOMES, WARRANTY_STATUSES, Boolean, Choice, Code, Integer, Text, Timestamp,
+)
 
-from ..domain.work_orders import OUTCOMES, STATUSES
-from .events import DECIDED_WARRANTY_STATUSES
+from ..domain.work_orders import STATUSES
 
-CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$", error="Must be 1-32 letters, digits or '-'.")
 ENGINEER_ID = validate.Regexp(r"^[A-Za-z0-9_.-]{1,64}$", error="Must be 1-64 letters, digits, '_', '.' or '-'.")
 
 
+def _engineer_id(**kwargs) -> Text:
+    return Text(64, validate=ENGINEER_ID, **kwargs)
+
+
 class EngineerIn(Schema):
-    engineer_id = fields.String(required=True, validate=ENGINEER_ID)
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    site = fields.String(required=True, validate=CODE)
-    region = fields.String(required=True, validate=CODE)
+    engineer_id = _engineer_id(required=True)
+    name = Text(200, min_length=1, required=True)
+    site = Code(required=True)
+    region = Code(required=True)
     skills = fields.List(
-        fields.String(validate=validate.Length(1, 200)), required=True,
+        Text(200, min_length=1), required=True,
         validate=validate.Length(1, 50, error="Give between {min} and {max} product categories."),
     )
-    available = fields.Boolean(load_default=True)
+    available = Boolean(load_default=True)
 
 
 class EngineerOut(Schema):
@@ -39,44 +43,48 @@ class EngineerOut(Schema):
 
 
 class EngineerQuery(Schema):
-    site = fields.String(validate=CODE)
+    site = Code()
 
 
 class WorkOrderQuery(Schema):
-    ticket_id = fields.String(validate=validate.Length(1, 100))
-    site = fields.String(validate=CODE)
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    engineer_id = fields.String(validate=ENGINEER_ID)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    ticket_id = Text(100, min_length=1)
+    site = Code()
+    status = Choice(STATUSES)
+    engineer_id = _engineer_id()
+    limit = Integer(1, 1000, strict=False, load_default=100)
+
+
+class WorkOrderPath(Schema):
+    work_order_id = Text(64, min_length=1, required=True)
 
 
 class PartUsedIn(Schema):
-    part_no = fields.String(required=True, validate=validate.Length(1, 64))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(1, 1000))
-    faulty_serial = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100))
-    new_serial = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100))
+    part_no = Text(64, min_length=1, required=True)
+    qty = Integer(1, 1000, required=True)
+    faulty_serial = Text(100, min_length=1, load_default=None, allow_none=True)
+    new_serial = Text(100, min_length=1, load_default=None, allow_none=True)
 
 
 class FailureIn(Schema):
-    symptom_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    failure_mode = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    cause_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    failed_part_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    description = fields.String(required=True, validate=validate.Length(max=4000))
+    symptom_code = Text(100, load_default=None, allow_none=True)
+    failure_mode = Text(64, load_default=None, allow_none=True)
+    cause_code = Text(100, load_default=None, allow_none=True)
+    failed_part_no = Text(64, load_default=None, allow_none=True)
+    description = Text(4000, required=True)
 
 
 class CompletionIn(Schema):
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    labour_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10080))
+    outcome = Choice(OUTCOMES, required=True)
+    labour_minutes = Integer(0, 10080, required=True)
     parts_used = fields.List(fields.Nested(PartUsedIn), required=True, validate=validate.Length(max=100))
     failure = fields.Nested(FailureIn, required=True)
-    warranty_status = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(DECIDED_WARRANTY_STATUSES),
+    warranty_status = Choice(
+        WARRANTY_STATUSES, load_default=None, allow_none=True,
         metadata={"description": "As decided on inspection; defaults to the ticket's warranty status."},
     )
-    customer_signed = fields.Boolean(required=True)
+    customer_signed = Boolean(required=True)
     arrived_at = Timestamp(load_default=None, allow_none=True)
-    satisfaction = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 5))
+    satisfaction = Integer(1, 5, load_default=None, allow_none=True)
 
 
 class ProductOut(Schema):

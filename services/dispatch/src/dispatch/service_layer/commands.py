@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aftersales_shared.idempotency import IdempotentRequest
+
 from ..domain.work_orders import Completion
 
 
@@ -13,9 +15,11 @@ class RegisterEngineer:
     region: str
     skills: tuple[str, ...]
     available: bool = True
+    request: IdempotentRequest | None = None
 
 
 @dataclass(frozen=True)
 class CompleteWorkOrder:
     work_order_id: str
     report: Completion
+    request: IdempotentRequest | None = None

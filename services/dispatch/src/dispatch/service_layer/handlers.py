@@ -7,23 +7,26 @@ from datetime import datetime
 from functools import partial
 from typing import Callable
 
-from aftersales_shared.envelope import Envelope, caused_by, new_envelope
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.timeutil import utcnow
 
 from ..domain.engineers import Engineer, EngineerAlreadyRegistered, choose_engineer
+from ..domain.events import EngineerAssigned, RepairCompleted
 from ..domain.work_orders import (
     PARTS_RESERVED, PARTS_SHORT, AlreadyCompleted, PartsReport, Product, Sla, UnknownWorkOrder, WorkOrder,
 )
-from ..entrypoints.events import engineer_assigned_data, repair_completed_data
 from .commands import CompleteWorkOrder, RegisterEngineer
 from .unit_of_work import DispatchUnitOfWork
 
 log = logging.getLogger(__name__)
-SOURCE = "dispatch"
 Clock = Callable[[], datetime]
+Registration = tuple[Engineer, list[WorkOrder]]
 
 
-def open_work_order(event: Envelope, uow: DispatchUnitOfWork, clock: Clock = utcnow) -> None:
+def open_work_order(event: Envelope, uow: DispatchUnitOfWork, clock: Clock = utcnow, *,
+                    events: EventWriter) -> None:
     """One work order per ticket, however often the ticket is announced; assigned at once when someone fits."""
     data = event.data
     uow.work_orders.lock_site(event.site)
@@ -43,10 +46,7 @@ def open_work_order(event: Envelope, uow: DispatchUnitOfWork, clock: Clock = utc
         work_order.assign(chosen.engineer_id, now)
     uow.work_orders.add(work_order)
     if chosen is not None:
-        uow.emit(caused_by(
-            event, type="EngineerAssigned", data=engineer_assigned_data(work_order), source=SOURCE,
-            subject=work_order.ticket_id, time=now,
-        ))
+        uow.emit(events.follow_on(event, EngineerAssigned(work_order), subject=work_order.ticket_id, time=now))
 
 
 def record_parts_reserved(event: Envelope, uow: DispatchUnitOfWork) -> None:
@@ -63,22 +63,30 @@ def _record_parts_report(event: Envelope, uow: DispatchUnitOfWork, status: str) 
         uow.work_orders.put_parts_report(report)
 
 
-def register_engineer(cmd: RegisterEngineer, uow: DispatchUnitOfWork,
-                      clock: Clock = utcnow) -> tuple[Engineer, list[WorkOrder]]:
-    """Registers the engineer and hands out the site's waiting work orders, oldest ticket first."""
+def register_engineer(cmd: RegisterEngineer, uow: DispatchUnitOfWork, clock: Clock = utcnow, *,
+                      events: EventWriter,
+                      answer: Callable[[Registration], Answer] | None = None) -> Registration | Replayed:
+    """Registers the engineer and hands out the site's waiting work orders, oldest ticket first.
+
+    Once per Idempotency-Key: a retry gets the first answer (as ``answer`` wrote it down)."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, clock())
+        if earlier is not None:
+            return earlier
         uow.work_orders.lock_site(cmd.site)
         if uow.engineers.get(cmd.engineer_id) is not None:
             raise EngineerAlreadyRegistered(cmd.engineer_id)
         now = clock()
         engineer = Engineer(cmd.engineer_id, cmd.name, cmd.site, cmd.region, tuple(cmd.skills), cmd.available, now)
         uow.engineers.add(engineer)
-        assigned = _assign_waiting_work_orders(engineer, uow, now) if engineer.available else []
+        assigned = _assign_waiting_work_orders(engineer, uow, now, events) if engineer.available else []
+        remember(uow.requests, cmd.request, answer, (engineer, assigned))
         uow.commit()
         return engineer, assigned
 
 
-def _assign_waiting_work_orders(engineer: Engineer, uow: DispatchUnitOfWork, now: datetime) -> list[WorkOrder]:
+def _assign_waiting_work_orders(engineer: Engineer, uow: DispatchUnitOfWork, now: datetime,
+                                events: EventWriter) -> list[WorkOrder]:
     engineers = uow.engineers.list(engineer.site)
     loads = uow.work_orders.open_loads([e.engineer_id for e in engineers])
     assigned = []
@@ -93,38 +101,37 @@ def _assign_waiting_work_orders(engineer: Engineer, uow: DispatchUnitOfWork, now
             continue
         loads[chosen.engineer_id] = loads.get(chosen.engineer_id, 0) + 1
         assigned.append(work_order)
-        uow.emit(new_envelope(
-            type="EngineerAssigned", data=engineer_assigned_data(work_order), source=SOURCE,
-            subject=work_order.ticket_id, correlation_id=work_order.ticket_id,
-            region=work_order.region, site=work_order.site, time=now,
-        ))
+        uow.emit(events.envelope(EngineerAssigned(work_order), subject=work_order.ticket_id,
+                                 region=work_order.region, site=work_order.site, time=now))
     return assigned
 
 
-def complete_work_order(cmd: CompleteWorkOrder, uow: DispatchUnitOfWork, clock: Clock = utcnow) -> WorkOrder:
-    """Records the engineer's report and announces RepairCompleted, once per work order."""
+def complete_work_order(cmd: CompleteWorkOrder, uow: DispatchUnitOfWork, clock: Clock = utcnow, *,
+                        events: EventWriter,
+                        answer: Callable[[WorkOrder], Answer] | None = None) -> WorkOrder | Replayed:
+    """Records the engineer's report and announces RepairCompleted, once per work order; a retry with the
+    same Idempotency-Key gets the first answer (as ``answer`` wrote it down) rather than a conflict."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, clock())
+        if earlier is not None:
+            return earlier
         work_order = uow.work_orders.get(cmd.work_order_id)
         if work_order is None:
             raise UnknownWorkOrder(cmd.work_order_id)
         work_order.complete(cmd.report, clock())
         if not uow.work_orders.save_completion(work_order):
             raise AlreadyCompleted(work_order.id)
-        uow.emit(new_envelope(
-            type="RepairCompleted", data=repair_completed_data(work_order), source=SOURCE,
-            subject=work_order.ticket_id, correlation_id=work_order.ticket_id,
-            region=work_order.region, site=work_order.site, time=work_order.completed_at,
-        ))
+        uow.emit(events.envelope(RepairCompleted(work_order), subject=work_order.ticket_id,
+                                 region=work_order.region, site=work_order.site, time=work_order.completed_at))
+        remember(uow.requests, cmd.request, answer, work_order)
         uow.commit()
         return work_order
 
 
-def event_handlers(clock: Clock = utcnow) -> dict:
+def event_handlers(events: EventWriter, clock: Clock = utcnow) -> dict:
+    """The handlers of incoming events, with what they need: the time, and the wire format of what they emit."""
     return {
-        "TicketCreated": partial(open_work_order, clock=clock),
+        "TicketCreated": partial(open_work_order, clock=clock, events=events),
         "PartReserved": record_parts_reserved,
         "PartReservationFailed": record_parts_shortage,
     }
-
-
-EVENT_HANDLERS = event_handlers()

@@ -1,14 +1,16 @@
+from aftersales_shared.idempotency import AbstractIdempotencyRepository, SqlIdempotencyRepository
 from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
 from ..adapters.repository import (
     AbstractEngineerRepository, AbstractWorkOrderRepository, SqlEngineerRepository, SqlWorkOrderRepository,
 )
-from ..adapters.tables import inbox, outbox
+from ..adapters.tables import idempotency_keys, inbox, outbox
 
 
 class DispatchUnitOfWork(SqlAlchemyUnitOfWork):
     engineers: AbstractEngineerRepository
     work_orders: AbstractWorkOrderRepository
+    requests: AbstractIdempotencyRepository
 
     def __init__(self, engine):
         super().__init__(engine, outbox, inbox)
@@ -16,3 +18,4 @@ class DispatchUnitOfWork(SqlAlchemyUnitOfWork):
     def open_repositories(self, connection) -> None:
         self.engineers = SqlEngineerRepository(connection)
         self.work_orders = SqlWorkOrderRepository(connection)
+        self.requests = SqlIdempotencyRepository(connection, idempotency_keys)

@@ -1,12 +1,14 @@
 """FRACAS's own schema (its database only)."""
 from sqlalchemy import JSON, Boolean, Column, Date, Index, MetaData, String, Table, Text
 
+from aftersales_shared.idempotency import idempotency_table
 from aftersales_shared.tables import ExactDecimal, UtcDateTime, inbox_table, outbox_table
 
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 installed_units = Table(
     "installed_units",

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-OUTCOMES = ("repaired", "replaced", "unrepairable", "no_fault_found", "installed")
 # A visit that found nothing wrong, or only installed the unit, says nothing about how long units live.
 FAILURE_OUTCOMES = frozenset({"repaired", "replaced", "unrepairable"})
 

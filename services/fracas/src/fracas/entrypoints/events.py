@@ -5,83 +5,87 @@ refuse only what FRACAS could not store or would misread.
 """
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from aftersales_shared.fields import Money, Timestamp
-
-from ..domain.failures import OUTCOMES
-
-WARRANTY_STATUSES = ("in_warranty", "out_of_warranty")
-ID = validate.Length(1, 64)
-CODE = validate.Length(max=100)
+from aftersales_shared.boundary import (
+    CURRENCY_PATTERN, OUTCOMES, WARRANTY_STATUSES, Boolean, Choice, EventReader, Integer, Money, Text, Timestamp,
+)
 
 PUBLISHED: dict[str, type[Schema]] = {}
 
 
-class _Tolerant(Schema):
-    class Meta:
-        unknown = EXCLUDE
+def _id(**kwargs) -> Text:
+    return Text(64, min_length=1, **kwargs)
 
 
-class _Product(_Tolerant):
-    model = fields.String(required=True, validate=validate.Length(1, 100))
-    serial = fields.String(required=True, validate=validate.Length(1, 100))
-    category = fields.String(load_default=None, allow_none=True, validate=CODE)
+def _code(**kwargs) -> Text:
+    return Text(100, load_default=None, allow_none=True, **kwargs)
+
+
+def _amount(**kwargs) -> Money:
+    # What the NUMERIC(14, 2) cost columns hold.
+    return Money(integer_digits=12, **kwargs)
+
+
+class _Product(EventReader):
+    model = Text(100, min_length=1, required=True)
+    serial = Text(100, min_length=1, required=True)
+    category = _code()
     purchase_date = fields.Date(load_default=None, allow_none=True)
-    batch = fields.String(load_default=None, allow_none=True, validate=CODE)
+    batch = _code()
 
 
-class _Fault(_Tolerant):
-    symptom_code = fields.String(load_default=None, allow_none=True, validate=CODE)
-    first_open_failure = fields.Boolean(required=True)
+class _Fault(EventReader):
+    symptom_code = _code()
+    first_open_failure = Boolean(required=True)
 
 
-class TicketCreatedIn(_Tolerant):
-    ticket_id = fields.String(required=True, validate=ID)
+class TicketCreatedIn(EventReader):
+    ticket_id = _id(required=True)
     product = fields.Nested(_Product, required=True)
     fault = fields.Nested(_Fault, required=True)
     created_at = Timestamp(required=True)
 
 
-class _Failure(_Tolerant):
-    symptom_code = fields.String(load_default=None, allow_none=True, validate=CODE)
-    failure_mode = fields.String(load_default=None, allow_none=True, validate=CODE)
-    cause_code = fields.String(load_default=None, allow_none=True, validate=CODE)
-    failed_part_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    description = fields.String(load_default="", validate=validate.Length(max=4000))
+class _Failure(EventReader):
+    symptom_code = _code()
+    failure_mode = _code()
+    cause_code = _code()
+    failed_part_no = Text(64, load_default=None, allow_none=True)
+    description = Text(4000, load_default="")
 
 
-class _PartUsed(_Tolerant):
-    part_no = fields.String(required=True, validate=validate.Length(min=1))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    faulty_serial = fields.String(load_default=None, allow_none=True)
-    new_serial = fields.String(load_default=None, allow_none=True)
+class _PartUsed(EventReader):
+    part_no = Text(64, min_length=1, required=True)
+    qty = Integer(1, required=True)
+    faulty_serial = Text(100, load_default=None, allow_none=True)
+    new_serial = Text(100, load_default=None, allow_none=True)
 
 
-class RepairCompletedIn(_Tolerant):
-    ticket_id = fields.String(required=True, validate=ID)
-    work_order_id = fields.String(required=True, validate=ID)
-    engineer_id = fields.String(required=True, validate=ID)
+class RepairCompletedIn(EventReader):
+    ticket_id = _id(required=True)
+    work_order_id = _id(required=True)
+    engineer_id = _id(required=True)
     # Strict on the values FRACAS interprets: an unknown outcome would silently count as "no failure".
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    outcome = Choice(OUTCOMES, required=True)
     completed_at = Timestamp(required=True)
     failure = fields.Nested(_Failure, required=True)
     product = fields.Nested(_Product, required=True)
     parts_used = fields.List(fields.Nested(_PartUsed), load_default=list)
-    warranty_status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    warranty_status = Choice(WARRANTY_STATUSES, load_default=None, allow_none=True)
 
 
-class _Totals(_Tolerant):
-    customer = Money(required=True)
-    manufacturer = Money(required=True)
+class _Totals(EventReader):
+    customer = _amount(required=True)
+    manufacturer = _amount(required=True)
 
 
-class SettlementPostedIn(_Tolerant):
-    settlement_id = fields.String(required=True, validate=ID)
-    ticket_id = fields.String(required=True, validate=ID)
-    work_order_id = fields.String(required=True, validate=ID)
+class SettlementPostedIn(EventReader):
+    settlement_id = _id(required=True)
+    ticket_id = _id(required=True)
+    work_order_id = _id(required=True)
     totals = fields.Nested(_Totals, required=True)
-    currency = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency = Text(3, load_default=None, allow_none=True, validate=validate.Regexp(CURRENCY_PATTERN))
     posted_at = Timestamp(load_default=None, allow_none=True)
 
 

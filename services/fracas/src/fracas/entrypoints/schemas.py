@@ -3,22 +3,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validates, validates_schema
 
-from aftersales_shared.fields import Money, Timestamp
+from aftersales_shared.boundary import Money, Text, Timestamp
 
 MAX_UNITS_PER_REQUEST = 10_000
-NAME = validate.Length(1, 100)
+
+
+def _name(**kwargs) -> Text:
+    return Text(100, min_length=1, **kwargs)
 
 
 class InstalledUnitIn(Schema):
     """One unit; load a whole registration with ``InstalledUnitIn(many=True)``."""
 
-    serial = fields.String(required=True, validate=NAME)
-    model = fields.String(required=True, validate=NAME)
-    category = fields.String(required=True, validate=NAME)
+    serial = _name(required=True)
+    model = _name(required=True)
+    category = _name(required=True)
     purchase_date = fields.Date(required=True)
-    batch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    batch = Text(100, load_default=None, allow_none=True)
 
     @validates("purchase_date")
     def _not_in_future(self, value, **_):
@@ -39,8 +42,9 @@ class InstalledUnitIn(Schema):
         first_seen: dict[str, int] = {}
         errors = {}
         for index, unit in enumerate(data):
-            serial = unit.get("serial")
-            if serial is None:
+            # An item that is no unit at all has been reported already; it has no serial to compare.
+            serial = unit.get("serial") if isinstance(unit, dict) else None
+            if not isinstance(serial, str):
                 continue
             if serial in first_seen:
                 errors[index] = {"serial": [f"Repeats the serial of item {first_seen[serial]}."]}
@@ -55,7 +59,7 @@ class RegisteredOut(Schema):
 
 
 class WeibullQuery(Schema):
-    model = fields.String(required=True, validate=NAME)
+    model = _name(required=True)
     as_of = fields.Date(load_default=None, metadata={"description": "Defaults to today (UTC)."})
 
 
@@ -73,7 +77,7 @@ class WeibullOut(Schema):
 
 
 class FailuresQuery(Schema):
-    ticket_id = fields.String(required=True, validate=validate.Length(1, 64))
+    ticket_id = Text(64, min_length=1, required=True)
 
 
 class ProductOut(Schema):

@@ -5,14 +5,18 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from aftersales_shared.web import Blueprint
+from aftersales_shared.boundary import (
+    ERROR, REPLAYED_HEADER, Blueprint, IdempotencyHeader, idempotent_request, replay,
+)
+from aftersales_shared.idempotency import Answer, Replayed
 
 from ..domain.installed_base import InstalledUnit
 from ..domain.weibull import NotEnoughFailures
 from ..service_layer import handlers, queries
 from ..service_layer.commands import RegisterInstalledBase
 from .schemas import (
-    FailureRecordOut, FailuresQuery, InstalledUnitIn, RegisteredOut, WeibullOut, WeibullQuery,
+    MAX_UNITS_PER_REQUEST, FailureRecordOut, FailuresQuery, InstalledUnitIn, RegisteredOut, WeibullOut,
+    WeibullQuery,
 )
 
 installed_base = Blueprint(
@@ -30,20 +34,32 @@ def _fracas():
 
 @installed_base.route("")
 class InstalledBase(MethodView):
+    @installed_base.arguments(IdempotencyHeader, location="headers")
     @installed_base.arguments(InstalledUnitIn(many=True))
-    @installed_base.response(201, RegisteredOut)
-    def post(self, units):
+    # The generated description of a list body has no bounds; this one says how many units one request takes.
+    @installed_base.doc(requestBody={"content": {"application/json": {"schema": {
+        "type": "array", "minItems": 1, "maxItems": MAX_UNITS_PER_REQUEST, "items": InstalledUnitIn}}}})
+    @installed_base.response(201, RegisteredOut, headers=REPLAYED_HEADER)
+    @installed_base.alt_response(409, schema=ERROR, description="Idempotency-Key reused with a different request")
+    def post(self, headers, units):
         """Register units (a serial registered before takes the new details); all or nothing."""
         app = _fracas()
-        command = RegisterInstalledBase(tuple(InstalledUnit(**unit) for unit in units))
-        return {"registered": handlers.register_installed_base(command, app.uow_factory(), app.clock())}, 201
+        command = RegisterInstalledBase(tuple(InstalledUnit(**unit) for unit in units),
+                                        request=idempotent_request(headers["idempotency_key"]))
+        registered = handlers.register_installed_base(
+            command, app.uow_factory(), app.clock(),
+            answer=lambda count: Answer(201, RegisteredOut().dump({"registered": count})))
+        if isinstance(registered, Replayed):
+            return replay(registered)
+        return {"registered": registered}, 201, {"Idempotent-Replayed": "false"}
 
 
 @reliability.route("/weibull")
 class Weibull(MethodView):
     @reliability.arguments(WeibullQuery, location="query")
     @reliability.response(200, WeibullOut)
-    @reliability.alt_response(422, description="Fewer than two failures, or nothing to tell the shape from")
+    @reliability.alt_response(422, schema=ERROR,
+                              description="Fewer than two failures, or nothing to tell the shape from")
     def get(self, query):
         """Two-parameter Weibull (maximum likelihood) of days to first failure; unfailed units are suspensions."""
         app = _fracas()

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Callable
 
 from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
 
 from ..domain.failures import FailureCost, FailureDetail, FailureRecord, PartUsed, Product, TicketFacts
 from .commands import RegisterInstalledBase
@@ -13,10 +15,16 @@ from .unit_of_work import FracasUnitOfWork
 log = logging.getLogger(__name__)
 
 
-def register_installed_base(cmd: RegisterInstalledBase, uow: FracasUnitOfWork, now: datetime) -> int:
-    """Returns how many units were registered (new or updated)."""
+def register_installed_base(cmd: RegisterInstalledBase, uow: FracasUnitOfWork, now: datetime,
+                            answer: Callable[[int], Answer] | None = None) -> int | Replayed:
+    """Returns how many units were registered (new or updated); a retry with the same Idempotency-Key gets
+    the first answer (as ``answer`` wrote it down) and registers nothing again."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, now)
+        if earlier is not None:
+            return earlier
         uow.installed_base.register(cmd.units, now)
+        remember(uow.requests, cmd.request, answer, len(cmd.units))
         uow.commit()
     return len(cmd.units)
 

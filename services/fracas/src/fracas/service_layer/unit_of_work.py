@@ -1,16 +1,18 @@
+from aftersales_shared.idempotency import AbstractIdempotencyRepository, SqlIdempotencyRepository
 from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
 from ..adapters.repository import (
     AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository,
     SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
 )
-from ..adapters.tables import inbox, outbox
+from ..adapters.tables import idempotency_keys, inbox, outbox
 
 
 class FracasUnitOfWork(SqlAlchemyUnitOfWork):
     tickets: AbstractTicketRepository
     failures: AbstractFailureRepository
     installed_base: AbstractInstalledBaseRepository
+    requests: AbstractIdempotencyRepository
 
     def __init__(self, engine):
         super().__init__(engine, outbox, inbox)
@@ -19,3 +21,4 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
         self.tickets = SqlTicketRepository(connection)
         self.failures = SqlFailureRepository(connection)
         self.installed_base = SqlInstalledBaseRepository(connection)
+        self.requests = SqlIdempotencyRepository(connection, idempotency_keys)

@@ -1,4 +1,4 @@
-"""Tickets, their timelines and idempotency keys, in intake's database."""
+"""Tickets and their timelines, in intake's database."""
 from __future__ import annotations
 
 import abc
@@ -8,7 +8,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from ..domain.policies import Sla, Warranty
 from ..domain.tickets import Customer, Fault, PartRequest, Product, Ticket, TimelineEntry
-from .tables import idempotency_keys, ticket_sequences, tickets, timeline
+from .tables import ticket_sequences, tickets, timeline
 
 
 class AbstractTicketRepository(abc.ABC):
@@ -24,12 +24,6 @@ class AbstractTicketRepository(abc.ABC):
     @abc.abstractmethod
     def next_sequence(self, site: str, day: date) -> int: ...
 
-    @abc.abstractmethod
-    def find_idempotent(self, key: str) -> tuple[str, str] | None:
-        """(request_hash, ticket_id) recorded for the key, if any."""
-
-    @abc.abstractmethod
-    def remember_idempotent(self, key: str, request_hash: str, ticket_id: str, created_at) -> None: ...
 
 
 class SqlTicketRepository(AbstractTicketRepository):
@@ -75,15 +69,6 @@ class SqlTicketRepository(AbstractTicketRepository):
         self.connection.execute(insert(ticket_sequences).values(site=site, day=day, last_value=1))
         return 1
 
-    def find_idempotent(self, key: str):
-        row = self.connection.execute(
-            select(idempotency_keys.c.request_hash, idempotency_keys.c.ticket_id).where(idempotency_keys.c.key == key)
-        ).first()
-        return None if row is None else (row.request_hash, row.ticket_id)
-
-    def remember_idempotent(self, key, request_hash, ticket_id, created_at) -> None:
-        self.connection.execute(insert(idempotency_keys).values(
-            key=key, request_hash=request_hash, ticket_id=ticket_id, created_at=created_at))
 
 
 def _row(ticket: Ticket) -> dict:

@@ -1,6 +1,7 @@
 """Intake's own schema (its database only)."""
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from aftersales_shared.idempotency import idempotency_table
 from aftersales_shared.tables import UtcDateTime, inbox_table, outbox_table
 
 metadata = MetaData()
@@ -11,7 +12,8 @@ tickets = Table(
     "tickets",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("ticket_no", String(40), nullable=False, unique=True),
+    # Site code (up to 32) without its dashes, the day and a sequence that may outgrow four digits.
+    Column("ticket_no", String(64), nullable=False, unique=True),
     Column("channel", String(20), nullable=False),
     Column("partner_id", String(64)),
     Column("service_type", String(20), nullable=False),
@@ -50,14 +52,7 @@ timeline = Table(
     Index("ix_timeline_ticket", "ticket_id", "occurred_at"),
 )
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("request_hash", String(64), nullable=False),
-    Column("ticket_id", String(36), nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-)
+idempotency_keys = idempotency_table(metadata)
 
 ticket_sequences = Table(
     "ticket_sequences",

@@ -6,10 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
-IN_WARRANTY = "in_warranty"
-OUT_OF_WARRANTY = "out_of_warranty"
-UNKNOWN = "unknown"
-PRIORITIES = ("P1", "P2", "P3", "P4")
+from aftersales_shared.vocabulary import IN_WARRANTY, OUT_OF_WARRANTY, WARRANTY_UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ class WarrantyTerms:
     def decide(self, category: str, purchase_date: date | None, today: date) -> Warranty:
         # Without proof of purchase nobody can say; the engineer decides on inspection.
         if purchase_date is None:
-            return Warranty(UNKNOWN, None)
+            return Warranty(WARRANTY_UNKNOWN, None)
         expires_on = add_months(purchase_date, self.months_for(category))
         return Warranty(IN_WARRANTY if today < expires_on else OUT_OF_WARRANTY, expires_on)
 

@@ -23,10 +23,6 @@ STATUS_RANK = {status: rank for rank, status in enumerate(
     ["open", "awaiting_parts", "parts_reserved", "assigned", "completed", "settled"])}
 
 
-class IdempotencyConflict(Exception):
-    """The same Idempotency-Key was sent with a different request."""
-
-
 @dataclass(frozen=True)
 class Customer:
     customer_id: str

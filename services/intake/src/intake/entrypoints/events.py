@@ -1,17 +1,12 @@
 """Intake's side of the wire: the TicketCreated it publishes and the reports it reads back."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from aftersales_shared.envelope import Envelope
-from aftersales_shared.fields import Timestamp
-
-from ..domain.tickets import Ticket
-
-CHANNELS = ("hotline", "walk_in", "mail_in", "web", "dealer")
-SERVICE_TYPES = ("onsite", "depot", "mail_in", "install")
-PRIORITIES = ("P1", "P2", "P3", "P4")
-WARRANTY_STATUSES = ("in_warranty", "out_of_warranty", "unknown")
+from aftersales_shared.boundary import (
+    CHANNELS, PRIORITIES, SERVICE_TYPES, TICKET_WARRANTY_STATUSES, Choice, EventReader, Text, Timestamp,
+)
+from ..domain.events import TicketCreated
 
 
 class _Customer(Schema):
@@ -36,7 +31,7 @@ class _Fault(Schema):
 
 
 class _Warranty(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(WARRANTY_STATUSES))
+    status = Choice(TICKET_WARRANTY_STATUSES, required=True)
     expires_on = fields.Date(required=True, allow_none=True)
 
 
@@ -55,10 +50,10 @@ class TicketCreatedV1(Schema):
 
     ticket_id = fields.String(required=True, validate=validate.Length(min=1))
     ticket_no = fields.String()
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    channel = Choice(CHANNELS, required=True)
     partner_id = fields.String(allow_none=True)
-    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
-    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    service_type = Choice(SERVICE_TYPES, required=True)
+    priority = Choice(PRIORITIES, required=True)
     customer = fields.Nested(_Customer, required=True)
     product = fields.Nested(_Product, required=True)
     fault = fields.Nested(_Fault, required=True)
@@ -68,7 +63,8 @@ class TicketCreatedV1(Schema):
     created_at = Timestamp(required=True)
 
 
-def ticket_created_data(ticket: Ticket) -> dict:
+def ticket_created_data(event: TicketCreated) -> dict:
+    ticket = event.ticket
     return TicketCreatedV1().dump({
         "ticket_id": ticket.id, "ticket_no": ticket.ticket_no, "channel": ticket.channel,
         "partner_id": ticket.partner_id, "service_type": ticket.service_type, "priority": ticket.priority,
@@ -77,14 +73,11 @@ def ticket_created_data(ticket: Ticket) -> dict:
     })
 
 
-class TicketReport(Schema):
+class TicketReport(EventReader):
     """What intake needs of any event about a ticket: which ticket. The rest is kept as detail."""
 
-    class Meta:
-        unknown = EXCLUDE
-
     # No longer than the timeline's ticket_id column: a longer id could never be stored, only retried.
-    ticket_id = fields.String(required=True, validate=validate.Length(1, 64))
+    ticket_id = Text(64, min_length=1, required=True)
 
 
 INCOMING_SCHEMAS = {
@@ -92,18 +85,5 @@ INCOMING_SCHEMAS = {
     for event_type in ("PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted")
 }
 
-# A short, stable summary per event type for the timeline; the event itself stays on the wire.
-_DETAIL_FIELDS = {
-    "TicketCreated": ("ticket_no", "channel", "priority"),
-    "PartReserved": ("reservation_id", "lines"),
-    "PartReservationFailed": ("reservation_id", "shortages"),
-    "EngineerAssigned": ("work_order_id", "engineer_id"),
-    "RepairCompleted": ("work_order_id", "engineer_id", "outcome", "completed_at", "warranty_status"),
-    "SettlementPosted": ("settlement_id", "totals", "currency", "period"),
-}
-
-
-def timeline_detail(event: Envelope) -> dict:
-    return {key: event.data[key] for key in _DETAIL_FIELDS.get(event.type, ()) if key in event.data}
-
 PUBLISHED = {"TicketCreated": TicketCreatedV1}
+OUTGOING = {TicketCreated: ticket_created_data}

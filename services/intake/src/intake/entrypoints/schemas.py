@@ -5,25 +5,23 @@ from datetime import datetime, timedelta, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from aftersales_shared.fields import Timestamp
-
-from .events import CHANNELS, PRIORITIES, SERVICE_TYPES
-
-CODE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$", error="Must be 1-32 letters, digits or '-'.")
+from aftersales_shared.boundary import (
+    CHANNELS, PRIORITIES, SERVICE_TYPES, Boolean, Choice, Code, Integer, Text, Timestamp,
+)
 
 
 class CustomerIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    phone = fields.String(required=True, validate=validate.Length(3, 40))
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    name = Text(200, min_length=1, required=True)
+    phone = Text(40, min_length=3, required=True)
+    address = Text(500, load_default=None, allow_none=True)
 
 
 class ProductIn(Schema):
-    model = fields.String(required=True, validate=validate.Length(1, 100))
-    serial = fields.String(required=True, validate=validate.Length(1, 100))
-    category = fields.String(required=True, validate=validate.Length(1, 100))
+    model = Text(100, min_length=1, required=True)
+    serial = Text(100, min_length=1, required=True)
+    category = Text(100, min_length=1, required=True)
     purchase_date = fields.Date(required=True, allow_none=True)
-    batch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    batch = Text(100, load_default=None, allow_none=True)
 
     @validates("purchase_date")
     def _not_in_future(self, value, **_):
@@ -33,22 +31,22 @@ class ProductIn(Schema):
 
 
 class FaultIn(Schema):
-    symptom_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    description = fields.String(required=True, validate=validate.Length(1, 4000))
-    first_open_failure = fields.Boolean(required=True)
+    symptom_code = Text(100, load_default=None, allow_none=True)
+    description = Text(4000, min_length=1, required=True)
+    first_open_failure = Boolean(required=True)
 
 
 class PartIn(Schema):
-    part_no = fields.String(required=True, validate=validate.Length(1, 64))
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))
+    part_no = Text(64, min_length=1, required=True)
+    qty = Integer(1, 1000, required=True)
 
 
 class TicketRequest(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    service_type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
-    priority = fields.String(load_default="P3", validate=validate.OneOf(PRIORITIES))
-    site = fields.String(required=True, validate=CODE)
-    region = fields.String(required=True, validate=CODE)
+    channel = Choice(CHANNELS, required=True)
+    service_type = Choice(SERVICE_TYPES, required=True)
+    priority = Choice(PRIORITIES, load_default="P3")
+    site = Code(required=True)
+    region = Code(required=True)
     customer = fields.Nested(CustomerIn, required=True)
     product = fields.Nested(ProductIn, required=True)
     fault = fields.Nested(FaultIn, required=True)
@@ -56,8 +54,10 @@ class TicketRequest(Schema):
 
     @validates("parts")
     def _distinct_parts(self, parts, **_):
-        # Runs even when an item failed its own validation; such an item has already been reported.
-        seen = [part["part_no"] for part in parts if "part_no" in part]
+        # Runs even when an item failed its own validation; such an item has already been reported, and
+        # whatever it holds in place of a part number is no part number to compare.
+        seen = [part.get("part_no") for part in parts if isinstance(part, dict)]
+        seen = [part_no for part_no in seen if isinstance(part_no, str)]
         duplicates = sorted({p for p in seen if seen.count(p) > 1})
         if duplicates:
             raise ValidationError(f"Each part_no once per ticket; repeated: {', '.join(duplicates)}.")
@@ -105,7 +105,5 @@ class TicketOut(Schema):
     timeline = fields.List(fields.Nested(TimelineEntryOut))
 
 
-class IdempotencyHeader(Schema):
-    idempotency_key = fields.String(
-        data_key="Idempotency-Key", load_default=None, validate=validate.Length(1, 200)
-    )
+class TicketPath(Schema):
+    ticket_id = Text(64, min_length=1, required=True)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aftersales_shared.idempotency import IdempotentRequest
+
 from ..domain.tickets import Fault, PartRequest, Product
 
 
@@ -18,6 +20,5 @@ class CreateTicket:
     product: Product
     fault: Fault
     parts: tuple[PartRequest, ...]
-    idempotency_key: str | None = None
-    request_hash: str | None = None
+    request: IdempotentRequest | None = None
     partner_id: str | None = None

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from aftersales_shared.envelope import Envelope, new_envelope
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
+from aftersales_shared.outgoing import EventWriter
 
+from ..domain.events import TicketCreated
 from ..domain.policies import SlaPolicy, WarrantyTerms
-from ..domain.tickets import (
-    Customer, IdempotencyConflict, Ticket, TimelineEntry, customer_id_for, ticket_number,
-)
-from ..entrypoints.events import ticket_created_data, timeline_detail
+from ..domain.tickets import Customer, Ticket, TimelineEntry, customer_id_for, ticket_number
 from .commands import CreateTicket
 from .unit_of_work import IntakeUnitOfWork
 
@@ -24,17 +24,15 @@ class Rules:
     clock: Callable[[], datetime]
 
 
-def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules) -> tuple[Ticket, bool]:
-    """Returns the ticket and whether it was created now (False: an idempotent replay)."""
+def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules, events: EventWriter,
+                  answer: Callable[[Ticket], Answer] | None = None) -> Ticket | Replayed:
+    """The new ticket; or, for a request sent again under its Idempotency-Key, the first answer to it (as
+    ``answer`` wrote it down), with nothing created."""
     with uow:
-        if cmd.idempotency_key:
-            known = uow.tickets.find_idempotent(cmd.idempotency_key)
-            if known is not None:
-                request_hash, ticket_id = known
-                if request_hash != cmd.request_hash:
-                    raise IdempotencyConflict(cmd.idempotency_key)
-                return uow.tickets.get(ticket_id), False
         now = rules.clock()
+        earlier = replayed(uow.requests, cmd.request, now)
+        if earlier is not None:
+            return earlier
         ticket = Ticket(
             id=str(uuid.uuid4()),
             ticket_no=ticket_number(cmd.site, now.date(), uow.tickets.next_sequence(cmd.site, now.date())),
@@ -48,23 +46,35 @@ def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules) -> tup
             created_at=now, partner_id=cmd.partner_id,
         )
         uow.tickets.add(ticket)
-        if cmd.idempotency_key:
-            uow.tickets.remember_idempotent(cmd.idempotency_key, cmd.request_hash, ticket.id, now)
-        event = new_envelope(
-            type="TicketCreated", data=ticket_created_data(ticket), source="intake", subject=ticket.id,
-            region=ticket.region, site=ticket.site, correlation_id=ticket.id, time=now,
-        )
+        event = events.envelope(TicketCreated(ticket), subject=ticket.id, region=ticket.region, site=ticket.site,
+                                time=now)
         entry = _entry_for(event, ticket.id)
         uow.tickets.add_timeline_entry(entry)
         uow.emit(event)
-        uow.commit()
         ticket.timeline = [entry]
-        return ticket, True
+        remember(uow.requests, cmd.request, answer, ticket)
+        uow.commit()
+        return ticket
 
 
 def record_on_timeline(event: Envelope, uow: IntakeUnitOfWork) -> None:
     """Every event about a ticket lands on its timeline, even one that overtakes the ticket itself."""
     uow.tickets.add_timeline_entry(_entry_for(event, event.data["ticket_id"]))
+
+
+# A short, stable summary per event type for the timeline; the event itself stays on the wire.
+_DETAIL_FIELDS = {
+    "TicketCreated": ("ticket_no", "channel", "priority"),
+    "PartReserved": ("reservation_id", "lines"),
+    "PartReservationFailed": ("reservation_id", "shortages"),
+    "EngineerAssigned": ("work_order_id", "engineer_id"),
+    "RepairCompleted": ("work_order_id", "engineer_id", "outcome", "completed_at", "warranty_status"),
+    "SettlementPosted": ("settlement_id", "totals", "currency", "period"),
+}
+
+
+def timeline_detail(event: Envelope) -> dict:
+    return {key: event.data[key] for key in _DETAIL_FIELDS.get(event.type, ()) if key in event.data}
 
 
 def _entry_for(event: Envelope, ticket_id: str) -> TimelineEntry:

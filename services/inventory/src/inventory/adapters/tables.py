@@ -3,11 +3,13 @@ from sqlalchemy import (
     CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table,
 )
 
+from aftersales_shared.idempotency import idempotency_table
 from aftersales_shared.tables import ExactDecimal, UtcDateTime, inbox_table, outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 stock_levels = Table(
     "stock_levels",

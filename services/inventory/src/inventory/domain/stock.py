@@ -8,6 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 # Finer than money: a moving average rounded to cents at every receipt would drift.
 COST_STEP = Decimal("0.0001")
 ZERO_COST = Decimal("0.0000")
+# The most one shelf can count: what a 4-byte integer holds.
+MAX_ON_HAND = 2**31 - 1
+
+
+class StockLimitExceeded(ValueError):
+    def __init__(self, site: str, part_no: str, on_hand: int, qty: int):
+        super().__init__(f"{part_no} at {site}: {on_hand} on hand, {qty} more would pass the limit of {MAX_ON_HAND}")
 
 
 class InsufficientStock(Exception):
@@ -35,6 +42,8 @@ class StockLevel:
         _require_positive(qty)
         if unit_cost < 0:
             raise ValueError(f"unit cost cannot be negative, got {unit_cost}")
+        if self.on_hand + qty > MAX_ON_HAND:
+            raise StockLimitExceeded(self.site, self.part_no, self.on_hand, qty)
         total_value = self.on_hand * self.unit_cost + qty * unit_cost
         self.on_hand += qty
         self.unit_cost = (total_value / self.on_hand).quantize(COST_STEP, rounding=ROUND_HALF_UP)

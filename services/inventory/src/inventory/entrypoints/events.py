@@ -1,11 +1,11 @@
 """Inventory's side of the wire: the reservation outcomes it publishes and the ticket events it reads."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from aftersales_shared.fields import Timestamp
+from aftersales_shared.boundary import EventReader, Integer, Text, Timestamp
 
-from ..domain.reservations import Reservation
+from ..domain.events import PartReservationFailed, PartReserved
 
 PART_NO = validate.Length(1, 64)
 TICKET_ID = validate.Length(1, 200)
@@ -48,45 +48,41 @@ PUBLISHED = {
 }
 
 
-def part_reserved_data(reservation: Reservation) -> dict:
+def part_reserved_data(event: PartReserved) -> dict:
+    reservation = event.reservation
     return PartReservedV1().dump({
         "reservation_id": reservation.id, "ticket_id": reservation.ticket_id, "site": reservation.site,
         "lines": reservation.lines, "reserved_at": reservation.created_at, "expires_at": None,
     })
 
 
-def part_reservation_failed_data(reservation: Reservation) -> dict:
+def part_reservation_failed_data(event: PartReservationFailed) -> dict:
+    reservation = event.reservation
     return PartReservationFailedV1().dump({
         "reservation_id": reservation.id, "ticket_id": reservation.ticket_id, "site": reservation.site,
         "shortages": reservation.shortages, "failed_at": reservation.created_at,
     })
 
 
-class _PartLine(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    part_no = fields.String(required=True, validate=PART_NO)
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+OUTGOING = {PartReserved: part_reserved_data, PartReservationFailed: part_reservation_failed_data}
 
 
-class TicketPartsRequested(Schema):
+class _PartLine(EventReader):
+    part_no = Text(64, min_length=1, required=True)
+    qty = Integer(1, required=True)
+
+
+class TicketPartsRequested(EventReader):
     """What inventory needs of TicketCreated: which ticket, which parts (the site is the envelope's)."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    ticket_id = Text(200, min_length=1, required=True)
     parts = fields.List(fields.Nested(_PartLine), required=True)
 
 
-class RepairPartsUsed(Schema):
+class RepairPartsUsed(EventReader):
     """What inventory needs of RepairCompleted: which ticket, which parts were fitted, and when."""
 
-    class Meta:
-        unknown = EXCLUDE
-
-    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    ticket_id = Text(200, min_length=1, required=True)
     parts_used = fields.List(fields.Nested(_PartLine), required=True)
     completed_at = Timestamp(required=True)
 

@@ -1,31 +1,30 @@
 """HTTP bodies and queries of inventory's API."""
 from __future__ import annotations
 
-from decimal import Decimal
+from marshmallow import Schema, fields
 
-from marshmallow import Schema, fields, validate
+from aftersales_shared.boundary import Code, Integer, Money, Text
 
-from aftersales_shared.fields import Money
 
-from .events import PART_NO
-
-SITE = validate.Regexp(r"^[A-Za-z0-9-]{1,32}$", error="Must be 1-32 letters, digits or '-'.")
+def _part_no(**kwargs) -> Text:
+    return Text(64, min_length=1, **kwargs)
 
 
 class ReceiptRequest(Schema):
-    site = fields.String(required=True, validate=SITE)
-    part_no = fields.String(required=True, validate=PART_NO)
-    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
-    unit_cost = Money(required=True, validate=validate.Range(min=Decimal("0"), error="Cannot be negative."))
+    site = Code(required=True)
+    part_no = _part_no(required=True)
+    qty = Integer(1, 1_000_000, required=True)
+    # What the receipts' NUMERIC(12, 2) column holds; a cost is never negative.
+    unit_cost = Money(integer_digits=10, signed=False, required=True)
 
 
 class StockQuery(Schema):
-    site = fields.String(required=True, validate=SITE)
-    part_no = fields.String(required=True, validate=PART_NO)
+    site = Code(required=True)
+    part_no = _part_no(required=True)
 
 
 class SiteQuery(Schema):
-    site = fields.String(required=True, validate=SITE)
+    site = Code(required=True)
 
 
 class StockLevelOut(Schema):

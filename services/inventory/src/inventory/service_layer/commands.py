@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from aftersales_shared.idempotency import IdempotentRequest
+
 
 @dataclass(frozen=True)
 class ReceiveStock:
@@ -10,3 +12,4 @@ class ReceiveStock:
     part_no: str
     qty: int
     unit_cost: Decimal
+    request: IdempotentRequest | None = None

@@ -3,24 +3,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import partial
 from typing import Callable
 
-from aftersales_shared.envelope import Envelope, caused_by
+from aftersales_shared.envelope import Envelope
+from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.timeutil import utcnow
 
+from ..domain.events import PartReservationFailed, PartReserved
 from ..domain.reservations import (
     HELD, PartQuantity, Reservation, TicketCompletion, merge_lines, parts_touched, settle_completed_repair,
 )
 from ..domain.stock import StockLevel, StockReceipt
-from ..entrypoints.events import part_reservation_failed_data, part_reserved_data
 from .commands import ReceiveStock
 from .unit_of_work import InventoryUnitOfWork
 
-SOURCE = "inventory"
 
-
-def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[], datetime] = utcnow) -> StockLevel:
+def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[], datetime] = utcnow,
+                  answer: Callable[[StockLevel], Answer] | None = None) -> StockLevel | Replayed:
+    """Adds the parts to the shelf, once per Idempotency-Key: a retry gets the first answer (as ``answer``
+    wrote it down) and adds nothing."""
     with uow:
+        earlier = replayed(uow.requests, cmd.request, clock())
+        if earlier is not None:
+            return earlier
         level = uow.stock.levels_for_update(cmd.site, [cmd.part_no], create_missing=True)[cmd.part_no]
         level.receive(cmd.qty, cmd.unit_cost)
         uow.stock.save(level)
@@ -28,11 +35,12 @@ def receive_stock(cmd: ReceiveStock, uow: InventoryUnitOfWork, clock: Callable[[
             id=str(uuid.uuid4()), site=cmd.site, part_no=cmd.part_no, qty=cmd.qty, unit_cost=cmd.unit_cost,
             received_at=clock(),
         ))
+        remember(uow.requests, cmd.request, answer, level)
         uow.commit()
     return level
 
 
-def reserve_parts_for_ticket(event: Envelope, uow: InventoryUnitOfWork) -> None:
+def reserve_parts_for_ticket(event: Envelope, uow: InventoryUnitOfWork, events: EventWriter) -> None:
     """TicketCreated: hold every part the ticket asks for at its site, or nothing and say what is short."""
     ticket_id = event.data["ticket_id"]
     requested = merge_lines(PartQuantity(part["part_no"], part["qty"]) for part in event.data["parts"])
@@ -49,10 +57,10 @@ def reserve_parts_for_ticket(event: Envelope, uow: InventoryUnitOfWork) -> None:
     if reservation.status == HELD:
         for level in levels.values():
             uow.stock.save(level)
-        event_type, data = "PartReserved", part_reserved_data(reservation)
+        answer = PartReserved(reservation)
     else:
-        event_type, data = "PartReservationFailed", part_reservation_failed_data(reservation)
-    uow.emit(caused_by(event, type=event_type, data=data, source=SOURCE, subject=ticket_id, time=now))
+        answer = PartReservationFailed(reservation)
+    uow.emit(events.follow_on(event, answer, subject=ticket_id, time=now))
 
 
 def consume_parts_used(event: Envelope, uow: InventoryUnitOfWork) -> None:
@@ -73,7 +81,9 @@ def consume_parts_used(event: Envelope, uow: InventoryUnitOfWork) -> None:
     uow.reservations.add_completion(TicketCompletion(ticket_id, site, event.id, event.data["completed_at"]))
 
 
-EVENT_HANDLERS = {
-    "TicketCreated": reserve_parts_for_ticket,
-    "RepairCompleted": consume_parts_used,
-}
+def event_handlers(events: EventWriter) -> dict:
+    """The handlers of incoming events, with the wire format of what they emit."""
+    return {
+        "TicketCreated": partial(reserve_parts_for_ticket, events=events),
+        "RepairCompleted": consume_parts_used,
+    }

@@ -1,0 +1,18 @@
+"""What inventory tells the other services; the wire format of each is the entrypoints' business."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .reservations import Reservation
+
+
+@dataclass(frozen=True)
+class PartReserved:
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
+class PartReservationFailed:
+    """Nothing was held; the reservation lists what was short."""
+
+    reservation: Reservation
