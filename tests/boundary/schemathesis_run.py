@@ -26,13 +26,16 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 # A request the document allows is accepted, or refused for a reason that is no fault of the data: the
 # thing asked about does not exist (404), conflicts with what exists (409), or cannot be worked out (422).
 ACCEPTANCE = {"positive_data_acceptance": {"expected-statuses": ["2xx", "404", "409", "422"]}}
+# Refusing a request that breaks the document: the usual 4xx, and 413 for a body past the size limit.
+REJECTION = {"negative_data_rejection": {"expected-statuses": ["400", "401", "403", "404", "405", "406", "409",
+                                                               "413", "415", "422", "428", "429"]}}
 
 
 def config(rules_beyond_the_document: dict[str, str]) -> schemathesis.Config:
     """``rules_beyond_the_document``: operation label -> the rule no OpenAPI schema can state (a purchase
     date not in the future, each part once), for which a request the document allows may still be a 400."""
     checks = {"enabled": False, **{name: {"enabled": True} for name in CHECKS},
-              **{name: {"enabled": True, **options} for name, options in ACCEPTANCE.items()}}
+              **{name: {"enabled": True, **options} for name, options in {**ACCEPTANCE, **REJECTION}.items()}}
     return schemathesis.Config.from_dict({
         "seed": SEED,
         "workers": 1,

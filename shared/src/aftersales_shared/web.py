@@ -15,7 +15,8 @@ from .health import Check, Readiness, UnroutableCollector, broker_check, databas
 from .metrics import metrics_response, outbox_metrics
 
 log = logging.getLogger(__name__)
-DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
+# Room for the largest documented request (10,000 installed units at their longest) with margin.
+DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
 
 class _Parser(FlaskParser):
@@ -79,7 +80,7 @@ def create_base_app(
     extra_metrics: Callable[[], bytes] | None = None,
     max_request_bytes: int | None = None,
 ) -> Flask:
-    """``max_request_bytes`` defaults to env ``MAX_REQUEST_BYTES`` (1 MiB); a larger body is a 413."""
+    """``max_request_bytes`` defaults to env ``MAX_REQUEST_BYTES`` (8 MiB); a larger body is a 413."""
     if max_request_bytes is None:
         max_request_bytes = env_int(os.environ, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, minimum=1)
     app = Flask(service)

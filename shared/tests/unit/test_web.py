@@ -285,7 +285,7 @@ def test_the_limit_comes_from_max_request_bytes(monkeypatch):
 def test_the_default_limit_is_one_mebibyte(monkeypatch):
     monkeypatch.delenv("MAX_REQUEST_BYTES", raising=False)
     client = make_app().test_client()
-    assert DEFAULT_MAX_REQUEST_BYTES == 1024 * 1024
+    assert DEFAULT_MAX_REQUEST_BYTES == 8 * 1024 * 1024
     assert_too_large(client.post("/api/v1/things", data=body_of(DEFAULT_MAX_REQUEST_BYTES + 1),
                                  content_type="application/json"))
     response = client.post("/api/v1/things", data=body_of(DEFAULT_MAX_REQUEST_BYTES), content_type="application/json")
