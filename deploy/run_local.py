@@ -124,7 +124,8 @@ class Platform:
 
     @property
     def access_log(self) -> bool:
-        return self.environ.get("ACCESS_LOG", "1") not in ("0", "false", "no")
+        # Off by default: every failed or slow request is logged by the app itself, with its correlation id.
+        return self.environ.get("ACCESS_LOG", "0") not in ("0", "false", "no")
 
     @property
     def roles(self) -> tuple[str, ...]:

@@ -197,7 +197,7 @@ def start_runner(tmp_path):
         ports = {service: free_port() for service in SERVICES}
         log_path = tmp_path / f"runner-{len(started)}.log"
         env = runner_env(tmp_path / f"var-{len(started)}", ports, AMQP_URL=amqp_url, WEB_WORKERS="2",
-                         PROCESS_MODEL="split", LOG_LEVEL="INFO")
+                         PROCESS_MODEL="split", ACCESS_LOG="1", LOG_LEVEL="INFO")
         with log_path.open("w") as log:
             process = subprocess.Popen([sys.executable, str(RUNNER)], env=env, stdout=log,
                                        stderr=subprocess.STDOUT, cwd=ROOT)

@@ -7,6 +7,7 @@ from typing import Callable, Mapping, Sequence
 from marshmallow import Schema
 
 from .envelope import Envelope, InvalidMessage, validate_data
+from .logs import correlated
 from .unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ class EventBus:
                     handled.append(False)
                     continue
                 fresh.discard(event.id)  # the same envelope twice in one batch is still one effect
-                self.handlers[event.type](event, uow)
+                with correlated(event.correlation_id):
+                    self.handlers[event.type](event, uow)
                 handled.append(True)
             uow.commit()
         return handled

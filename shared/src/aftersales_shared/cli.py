@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import signal
 import sys
 import threading
@@ -15,18 +13,11 @@ from .consumer import EventConsumer
 from .dlq import list_dead_letters, replay_dead_letters
 from .health import Readiness, database_check, flag_check, serve_health
 from .heartbeat import heartbeat_path, is_fresh
+from .logs import configure_logging
 from .migrations import upgrade
 from .relay import OutboxRelay
 from .runtime import ServiceRuntime
 from .topology import declare_core
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("pika").setLevel(logging.CRITICAL)  # our own lines say what failed
 
 
 def _on_stop_signals(stop: Callable[[], None]) -> None:
@@ -151,7 +142,7 @@ def build_parser(service: str) -> argparse.ArgumentParser:
 
 def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv: list[str] | None = None) -> int:
     args = build_parser(service).parse_args(argv)
-    _configure_logging()
+    configure_logging(service, args.command)
     runtime = build_runtime()
     try:
         if args.command == "migrate":

@@ -31,6 +31,7 @@ from .bus import EventBus
 from .config import MessagingSettings
 from .envelope import Envelope, InvalidMessage, parse_envelope
 from .heartbeat import Heartbeat
+from .logs import correlated
 from .timeutil import to_rfc3339, utcnow
 from .topology import Topology
 
@@ -234,6 +235,10 @@ class EventConsumer:
             return None
 
     def _handle_alone(self, delivery: Delivery, event: Envelope) -> None:
+        with correlated(event.correlation_id):
+            self._handle_alone_correlated(delivery, event)
+
+    def _handle_alone_correlated(self, delivery: Delivery, event: Envelope) -> None:
         quick_retries = 0
         while True:
             try:

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import time
+import uuid
 from typing import Callable, Iterable
 
 import flask_smorest
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
+from prometheus_client import Histogram
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .config import env_int
 from .health import Check, Readiness, UnroutableCollector, broker_check, database_check
+from .logs import configure_logging, correlation
 from .metrics import metrics_response, outbox_metrics
 
 log = logging.getLogger(__name__)
@@ -69,6 +74,45 @@ def _body(limit: int) -> bytes:
     return data
 
 
+REQUEST_SECONDS = Histogram(
+    "http_request_duration_seconds", "Time to answer a request, by route and status",
+    ["service", "method", "route", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SLOW_REQUEST_SECONDS = 1.0
+_CORRELATION_HEADER = "X-Correlation-Id"
+_CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def _observe_requests(app: Flask, service: str) -> None:
+    """Each request runs under a correlation id (the caller's X-Correlation-Id, else a new one), is timed
+    into a histogram, and is logged when it failed or was slow (the histogram covers the rest)."""
+
+    @app.before_request
+    def _start():
+        offered = request.headers.get(_CORRELATION_HEADER, "")
+        g.correlation_token = correlation.set(offered if _CORRELATION.match(offered) else str(uuid.uuid4()))
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        REQUEST_SECONDS.labels(service, request.method, route, str(response.status_code)).observe(seconds)
+        response.headers[_CORRELATION_HEADER] = correlation.get() or ""
+        if response.status_code >= 400 or seconds >= SLOW_REQUEST_SECONDS:
+            log.info("%s %s -> %d in %.0f ms", request.method, request.path, response.status_code, seconds * 1000,
+                     extra={"fields": {"method": request.method, "path": request.path,
+                                       "status": response.status_code, "ms": round(seconds * 1000, 1)}})
+        return response
+
+    @app.teardown_request
+    def _forget(_error):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            correlation.reset(token)
+
+
 def create_base_app(
     service: str,
     *,
@@ -98,6 +142,8 @@ def create_base_app(
     api = Api(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+
+    _observe_requests(app, service)
 
     @app.before_request
     def _require_json_body():
@@ -137,11 +183,12 @@ def create_base_app(
 
 
 def create_service_app(container, *, title: str, blueprints: Iterable[flask_smorest.Blueprint]) -> Flask:
-    """A service's app: ready when its database is; broker state and outbox lag reported.
+    """A service's app: ready when its database is; broker state and outbox lag reported; JSON logs.
 
     ``container`` is what the service's bootstrap built; views find it in ``app.extensions[<service>]``.
     """
     runtime = container.runtime
+    configure_logging(runtime.service, "web")
     outbox_lag = outbox_metrics(runtime.service, runtime.engine, runtime.outbox,
                                 UnroutableCollector(runtime.messaging))
     app = create_base_app(
