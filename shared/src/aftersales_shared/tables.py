@@ -57,6 +57,10 @@ class ExactDecimal(TypeDecorator):
         return None if value is None else Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
 
 
+# Envelopes put no bound on correlation and causation ids; what is kept of them for tracing is bounded.
+CORRELATION_LENGTH = 200
+
+
 def outbox_table(metadata: MetaData) -> Table:
     return Table(
         "outbox",
@@ -68,6 +72,9 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("body", Text, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
         Column("sent_at", UtcDateTime(), nullable=True),
+        # The flow the event belongs to (the ticket's id), so its story can be told (GET /api/v1/events).
+        Column("correlation_id", String(CORRELATION_LENGTH), nullable=True),
+        Index("ix_outbox_correlation", "correlation_id"),
         # Only unsent rows are indexed: marking a row sent adds no index entry, and the relay's scan stays small.
         Index("ix_outbox_pending", "position", postgresql_where=text("sent_at IS NULL"),
               sqlite_where=text("sent_at IS NULL")),
@@ -82,6 +89,10 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("event_type", String(64), nullable=False),
         Column("source", String(100), nullable=False),
         Column("received_at", UtcDateTime(), nullable=False),
+        Column("occurred_at", UtcDateTime(), nullable=True),
+        Column("correlation_id", String(CORRELATION_LENGTH), nullable=True),
+        Column("causation_id", String(CORRELATION_LENGTH), nullable=True),
         # Ids older than the retention window are purged by age.
         Index("ix_inbox_received_at", "received_at"),
+        Index("ix_inbox_correlation", "correlation_id"),
     )

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .db import READ_ONLY
 from .envelope import Envelope
+from .tables import CORRELATION_LENGTH
 from .timeutil import utcnow
 from .wakeup import notify_after_commit, notify_in_transaction
 
@@ -103,8 +104,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         rows = {}
         now = utcnow()
         for envelope in envelopes:
-            rows.setdefault(envelope.id, {"event_id": envelope.id, "event_type": envelope.type,
-                                          "source": envelope.source, "received_at": now})
+            rows.setdefault(envelope.id, {
+                "event_id": envelope.id, "event_type": envelope.type, "source": envelope.source,
+                "received_at": now, "occurred_at": envelope.time,
+                "correlation_id": envelope.correlation_id[:CORRELATION_LENGTH],
+                "causation_id": (envelope.causation_id or "")[:CORRELATION_LENGTH] or None,
+            })
         if not rows:
             return set()
         # One statement (SQLAlchemy's "insertmanyvalues"), compiled once whatever the batch size.
@@ -144,4 +149,5 @@ def outbox_row(envelope: Envelope) -> dict:
         "routing_key": envelope.routing_key,
         "body": envelope.to_json(),
         "created_at": utcnow(),
+        "correlation_id": envelope.correlation_id[:CORRELATION_LENGTH],
     }

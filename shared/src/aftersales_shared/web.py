@@ -187,6 +187,8 @@ def create_service_app(container, *, title: str, blueprints: Iterable[flask_smor
 
     ``container`` is what the service's bootstrap built; views find it in ``app.extensions[<service>]``.
     """
+    from .trail import trail  # the trail's blueprint is built from this module's own
+
     runtime = container.runtime
     configure_logging(runtime.service, "web")
     outbox_lag = outbox_metrics(runtime.service, runtime.engine, runtime.outbox,
@@ -194,10 +196,11 @@ def create_service_app(container, *, title: str, blueprints: Iterable[flask_smor
     app = create_base_app(
         runtime.service,
         title=title,
-        blueprints=blueprints,
+        blueprints=[*blueprints, trail],
         readiness_checks={"database": database_check(runtime.engine)},
         reported_checks={"broker": broker_check(runtime.messaging)},
         extra_metrics=outbox_lag,
     )
     app.extensions[runtime.service] = container
+    app.extensions["runtime"] = runtime
     return app
