@@ -13,6 +13,7 @@ import importlib
 import json
 import re
 from pathlib import Path
+from typing import Mapping
 
 from aftersales_shared.topology import Topology, broker_definitions
 
@@ -23,21 +24,32 @@ ADMIN = "admin"
 SERVICES = ("intake", "dispatch", "inventory", "billing", "fracas")
 
 
-def service_topologies() -> dict[str, Topology]:
-    """What each service declares at start-up, built by its own composition root: the one source."""
-    topologies = {}
-    for service in SERVICES:
-        bootstrap = importlib.import_module(f"{service}.bootstrap")
-        settings = importlib.import_module(f"{service}.config").Settings.from_env({})
-        runtime = bootstrap.bootstrap(settings).runtime
-        topologies[service] = runtime.topology
+def service_topology(service: str, environ: Mapping[str, str] | None = None) -> Topology:
+    """What the service declares at start-up with this environment, built by its own composition root."""
+    bootstrap = importlib.import_module(f"{service}.bootstrap")
+    settings = importlib.import_module(f"{service}.config").Settings.from_env(dict(environ or {}))
+    runtime = bootstrap.bootstrap(settings).runtime
+    try:
+        return runtime.topology
+    finally:
         runtime.dispose()
-    return topologies
+
+
+def service_topologies(environ: Mapping[str, str] | None = None) -> dict[str, Topology]:
+    """What each service declares at start-up: the one source."""
+    return {service: service_topology(service, environ) for service in SERVICES}
 
 
 def permissions(topology: Topology) -> dict[str, str]:
-    settings = topology.settings
-    own = rf"{re.escape(topology.queue_name)}(\.retry\.[0-9]+|\.dlq)?"
+    return permissions_for([topology])
+
+
+def permissions_for(topologies: list[Topology]) -> dict[str, str]:
+    """One service's user, which may consume several queues (one per region)."""
+    settings = topologies[0].settings
+    queues = [re.escape(topology.queue_name) for topology in topologies]
+    names = queues[0] if len(queues) == 1 else f"({'|'.join(queues)})"
+    own = rf"{names}(\.retry\.[0-9]+|\.dlq)?"
     events, dlx, unroutable = (re.escape(name) for name in
                                (settings.exchange, settings.dead_letter_exchange, settings.unroutable_exchange))
     shared = f"{events}|{dlx}|{unroutable}"

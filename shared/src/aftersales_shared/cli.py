@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+import time
 from typing import Callable
 
 from .amqp import blocking_connection
@@ -14,7 +15,7 @@ from .dlq import list_dead_letters, replay_dead_letters
 from .health import Readiness, database_check, flag_check, serve_health
 from .heartbeat import heartbeat_path, is_fresh
 from .logs import configure_logging
-from .migrations import upgrade
+from .migrations import schema_state, upgrade
 from .relay import OutboxRelay
 from .runtime import ServiceRuntime
 from .topology import declare_core
@@ -93,6 +94,26 @@ def run_worker(runtime: ServiceRuntime) -> int:
     return 0
 
 
+def check_schema(runtime: ServiceRuntime, wait_seconds: float) -> int:
+    """Exit 0 once the database's schema is usable by this code; never changes it.
+
+    What a pod runs before it starts, while the migration job of its version does the migrating.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            state = schema_state(runtime.migrations_dir, runtime.engine)
+        except Exception as exc:  # noqa: BLE001 - an unreachable database is "not yet", like an old schema
+            state = f"unknown (database unavailable: {type(exc).__name__})"
+        if state in ("current", "ahead"):
+            print(f"{runtime.service}: schema {state}")
+            return 0
+        if time.monotonic() >= deadline:
+            print(f"{runtime.service}: schema {state}; run `python -m {runtime.service} migrate`", file=sys.stderr)
+            return 1
+        time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+
+
 def declare_topology(runtime: ServiceRuntime) -> int:
     """Exchanges, this service's queues, retry and dead-letter queues: before anything is published."""
     connection = blocking_connection(runtime.messaging, f"{runtime.service}-declare")
@@ -123,7 +144,11 @@ def run_dlq(runtime: ServiceRuntime, args) -> int:
 def build_parser(service: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {service}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="bring this service's database schema up to date")
+    migrate = commands.add_parser("migrate", help="bring this service's database schema up to date")
+    migrate.add_argument("--check", action="store_true",
+                         help="change nothing; exit 0 when the schema is up to date (or newer), else 1")
+    migrate.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                         help="with --check: keep checking this long before giving up")
     commands.add_parser("declare", help="declare the broker objects this service needs (before anything publishes)")
     commands.add_parser("consumer", help="consume this service's queue")
     commands.add_parser("relay", help="publish this service's outbox")
@@ -146,6 +171,8 @@ def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv
     runtime = build_runtime()
     try:
         if args.command == "migrate":
+            if args.check:
+                return check_schema(runtime, args.wait)
             upgrade(runtime.migrations_dir, runtime.engine)
             return 0
         if args.command == "declare":

@@ -4,11 +4,16 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
+from .config import ConfigError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option: the connection only reads, so on SQLite it need not take the write lock up front.
 READ_ONLY = "aftersales_read_only"
 # The one PostgreSQL driver the platform installs; `postgresql://` means this one, whatever SQLAlchemy's default.
 POSTGRES_DRIVER = "psycopg2"
+# Connection pool bounds given in the URL's query (``?pool_size=2&max_overflow=0``), so whoever sets the URL
+# also sets the most connections a process opens: replicas x (pool_size + max_overflow) is then known.
+POOL_OPTIONS = {"pool_size": 1, "max_overflow": 0}  # option: least value
 
 
 def database_url(url: str) -> URL:
@@ -21,9 +26,28 @@ def database_url(url: str) -> URL:
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     parsed = database_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": 10, **pool_options(parsed)}
+    parsed = parsed.difference_update_query(POOL_OPTIONS)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=10)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
+
+
+def pool_options(url: URL) -> dict[str, int]:
+    """``pool_size`` and ``max_overflow`` from the URL's query; a bad value is a clear error naming it."""
+    options = {}
+    for name, least in POOL_OPTIONS.items():
+        raw = url.query.get(name)
+        if raw is None:
+            continue
+        try:
+            value = int(raw) if isinstance(raw, str) else None
+        except ValueError:
+            value = None
+        if value is None or value < least:
+            raise ConfigError(f"DATABASE_URL {name} must be one whole number of at least {least}, got {raw!r}")
+        options[name] = value
+    return options
 
 
 def is_sqlite(engine: Engine) -> bool:

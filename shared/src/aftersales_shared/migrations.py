@@ -5,6 +5,8 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 
@@ -17,6 +19,20 @@ def alembic_config(migrations_dir: Path, engine: Engine) -> Config:
 
 def upgrade(migrations_dir: Path, engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(migrations_dir, engine), revision)
+
+
+def schema_state(migrations_dir: Path, engine: Engine) -> str:
+    """``current``, ``behind`` (migrations this code has are still to run) or ``ahead`` (a newer version ran).
+
+    Ahead counts as usable: migrations only ever add what the previous version can live with.
+    """
+    script = ScriptDirectory.from_config(alembic_config(migrations_dir, engine))
+    with engine.connect() as connection:
+        applied = set(MigrationContext.configure(connection).get_current_heads())
+    if applied == set(script.get_heads()):
+        return "current"
+    known = {revision.revision for revision in script.walk_revisions()}
+    return "ahead" if applied and not applied & known else "behind"
 
 
 def run_env(target_metadata) -> None:

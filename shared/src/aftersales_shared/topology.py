@@ -5,11 +5,16 @@ anything else that must agree with what the services declare.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import pika.exceptions
 
 from .config import MessagingSettings
+
+
+# The envelope's region (the second word of every routing key); it also becomes part of a queue's name.
+REGION = re.compile(r"[A-Za-z0-9-]{1,32}")
 
 
 class TopologyMismatch(RuntimeError):
@@ -58,13 +63,32 @@ def _dead_lettering(settings: MessagingSettings, exchange: str, routing_key: str
 
 @dataclass(frozen=True)
 class Topology:
+    """A service's queues: one main queue with its retry queues and dead-letter queue.
+
+    With a ``region`` the queue takes only that region's events (``<type>.<region>.#``) and is named
+    ``<service>.events.<region>``, so a service can run one consumer per region, each on its own queue.
+    """
     service: str
     event_types: tuple[str, ...]
     settings: MessagingSettings
+    region: str = ""
+
+    def __post_init__(self):
+        if self.region and not REGION.fullmatch(self.region):
+            raise ValueError(f"region must be 1-32 letters, digits or '-', got {self.region!r}")
+        if self.region in ("dlq", "retry"):
+            # <service>.events.dlq is the region-less queue's dead-letter queue
+            raise ValueError(f"region must not be named {self.region!r}: queue names end in .dlq and .retry.<n>")
+
+    def for_regions(self, regions: tuple[str, ...] | list[str]) -> list["Topology"]:
+        """One topology per region, each with its own queues; no regions: this one, taking every region."""
+        if len(set(regions)) != len(regions) or not all(regions):
+            raise ValueError(f"regions must be named and must not repeat, got {list(regions)}")
+        return [replace(self, region=region) for region in regions] or [self]
 
     @property
     def queue_name(self) -> str:
-        return f"{self.service}.events"
+        return f"{self.service}.events.{self.region}" if self.region else f"{self.service}.events"
 
     @property
     def dlq_name(self) -> str:
@@ -77,7 +101,8 @@ class Topology:
 
     @property
     def routing_keys(self) -> list[str]:
-        return [f"{event_type}.#" for event_type in self.event_types]
+        scope = f".{self.region}.#" if self.region else ".#"
+        return [f"{event_type}{scope}" for event_type in self.event_types]
 
     def main_queue(self) -> QueueSpec:
         arguments = _dead_lettering(self.settings, self.settings.dead_letter_exchange, self.dlq_name)

@@ -258,3 +258,31 @@ class _FakeMessage:
                                               ({"x-attempts": "x"}, 0), ({"x-attempts": None}, 0)])
 def test_attempts_so_far(headers, expected):
     assert attempts_so_far(_FakeMessage(headers)) == expected
+
+
+# -- regional queues --------------------------------------------------------------------------------------
+
+def test_a_regional_topology_takes_only_its_regions_events_on_queues_of_its_own(topology):
+    north, south = topology.for_regions(["north", "south-2"])
+    assert (north.queue_name, north.dlq_name, north.retry_queue_name(7)) == (
+        "billing.events.north", "billing.events.north.dlq", "billing.events.north.retry.3")
+    assert north.routing_keys == ["RepairCompleted.north.#", "TicketCreated.north.#"]
+    assert south.main_queue().bindings == (("aftersales.events", "RepairCompleted.south-2.#"),
+                                           ("aftersales.events", "TicketCreated.south-2.#"))
+    main = north.main_queue().arguments
+    assert (main["x-dead-letter-routing-key"], main["x-delivery-limit"]) == ("billing.events.north.dlq", 5)
+    assert [q.arguments["x-dead-letter-routing-key"] for q in north.retry_queues()] == ["billing.events.north"] * 3
+    assert north.dead_letter_queue().bindings == (("aftersales.dlx", "billing.events.north.dlq"),)
+    names = [q.name for t in (north, south) for q in t.queues() if q.name != "aftersales.unroutable"]
+    assert len(names) == len(set(names)) == 10
+
+
+def test_no_regions_is_the_one_queue_for_every_region(topology):
+    assert topology.for_regions([]) == [topology]
+    assert topology.for_regions(())[0].queue_name == "billing.events"
+
+
+@pytest.mark.parametrize("regions", [["north", "north"], ["no.dots"], ["x" * 33], [""], ["dlq"], ["retry"]])
+def test_bad_regions_are_refused_by_name(topology, regions):
+    with pytest.raises(ValueError, match="region"):
+        topology.for_regions(regions)
