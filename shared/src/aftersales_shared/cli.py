@@ -1,4 +1,4 @@
-"""``python -m <service> <command>``: migrate, declare, consumer, relay, worker, alive, dlq."""
+"""``python -m <service> <command>``: migrate, declare, consumer, relay, worker, tick, alive, dlq."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,7 @@ from .health import Readiness, database_check, flag_check, serve_health
 from .heartbeat import heartbeat_path, is_fresh
 from .logs import configure_logging
 from .migrations import schema_state, upgrade
+from .periodic import Scheduler
 from .relay import OutboxRelay
 from .runtime import ServiceRuntime
 from .topology import declare_core
@@ -43,18 +44,47 @@ def _relay(runtime: ServiceRuntime) -> OutboxRelay:
     return OutboxRelay(runtime.service, runtime.engine, runtime.outbox, runtime.messaging, inbox=runtime.inbox)
 
 
+def _start_scheduler(runtime: ServiceRuntime) -> Scheduler | None:
+    """Periodic jobs run beside the consumer; the scheduler's leadership keeps them to one process."""
+    if not runtime.periodic_jobs:
+        return None
+    scheduler = Scheduler.for_engine(runtime.service, runtime.engine, runtime.periodic_jobs)
+    scheduler.start_thread()
+    return scheduler
+
+
 def run_consumer(runtime: ServiceRuntime) -> int:
     if runtime.bus is None:
         print(f"{runtime.service} consumes no events", file=sys.stderr)
         return 2
     consumer = _consumer(runtime)
     _serve_health(runtime, "consumer", consumer=lambda: consumer.ready)
+    scheduler = _start_scheduler(runtime)
 
     def stop() -> None:
         consumer.should_stop = True
+        if scheduler is not None:
+            scheduler.stop()
 
     _on_stop_signals(stop)
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        stop()
+    return 0
+
+
+def run_jobs_once(runtime: ServiceRuntime, names: list[str]) -> int:
+    """Each periodic job (or the named ones) once, now: for cron-style deployments and operators."""
+    known = {job.name: job for job in runtime.periodic_jobs}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        print(f"unknown job {', '.join(unknown)}; {runtime.service} has: {', '.join(known) or 'none'}",
+              file=sys.stderr)
+        return 2
+    scheduler = Scheduler.for_engine(runtime.service, runtime.engine, runtime.periodic_jobs)
+    for job in (known[name] for name in names) if names else runtime.periodic_jobs:
+        print(json.dumps({"job": job.name, "acted_on": scheduler.run_job(job)}))
     return 0
 
 
@@ -74,11 +104,14 @@ def run_worker(runtime: ServiceRuntime) -> int:
     if consumer is not None:
         flags["consumer"] = lambda: consumer.ready
     _serve_health(runtime, "worker", **flags)
+    scheduler = _start_scheduler(runtime)
 
     def stop() -> None:
         relay.stop()
         if consumer is not None:
             consumer.should_stop = True
+        if scheduler is not None:
+            scheduler.stop()
 
     _on_stop_signals(stop)
     relay_thread = threading.Thread(target=relay.run, name=f"{runtime.service}-relay")
@@ -152,7 +185,9 @@ def build_parser(service: str) -> argparse.ArgumentParser:
     commands.add_parser("declare", help="declare the broker objects this service needs (before anything publishes)")
     commands.add_parser("consumer", help="consume this service's queue")
     commands.add_parser("relay", help="publish this service's outbox")
-    commands.add_parser("worker", help="consumer and relay in one process")
+    commands.add_parser("worker", help="consumer, relay and periodic jobs in one process")
+    tick = commands.add_parser("tick", help="run this service's periodic jobs once, now")
+    tick.add_argument("job", nargs="*", help="only these jobs")
     alive = commands.add_parser("alive", help="exit 0 when the process's heartbeat is fresh")
     alive.add_argument("role", choices=["consumer", "relay", "worker"])
     alive.add_argument("--max-age", type=float, default=60.0)
@@ -183,6 +218,8 @@ def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv
             return run_relay(runtime)
         if args.command == "worker":
             return run_worker(runtime)
+        if args.command == "tick":
+            return run_jobs_once(runtime, args.job)
         if args.command == "alive":
             roles = ("consumer", "relay") if args.role == "worker" else (args.role,)
             fresh = all(is_fresh(heartbeat_path(runtime.messaging, service, role), args.max_age) for role in roles)

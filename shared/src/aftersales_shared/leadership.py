@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 log = logging.getLogger(__name__)
 RELAY_LOCK_KEY = 0x6F7574626F78  # "outbox"; each service has its own database, so one key serves all
+SCHEDULER_LOCK_KEY = 0x7363686564  # "sched": periodic jobs have a leader of their own
 
 
 class Leadership:
@@ -27,8 +28,9 @@ class Leadership:
 
 
 class PostgresLeadership(Leadership):
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, key: int = RELAY_LOCK_KEY):
         self.engine = engine
+        self.key = key
         self._session: Connection | None = None
 
     def hold(self) -> bool:
@@ -42,7 +44,7 @@ class PostgresLeadership(Leadership):
                 self.release()
         session = self.engine.connect()
         try:
-            held = session.execute(select(func.pg_try_advisory_lock(RELAY_LOCK_KEY))).scalar()
+            held = session.execute(select(func.pg_try_advisory_lock(self.key))).scalar()
             session.commit()
         except Exception:
             session.invalidate()
@@ -92,10 +94,14 @@ class SoleLeadership(Leadership):
         pass
 
 
-def leadership_for(engine: Engine) -> Leadership:
+LOCK_KEYS = {"relay": RELAY_LOCK_KEY, "scheduler": SCHEDULER_LOCK_KEY}
+
+
+def leadership_for(engine: Engine, role: str = "relay") -> Leadership:
+    """The one-per-database lock for ``role`` (``relay`` or ``scheduler``)."""
     if engine.dialect.name == "postgresql":
-        return PostgresLeadership(engine)
+        return PostgresLeadership(engine, LOCK_KEYS[role])
     database = engine.url.database
     if not database or database == ":memory:":
         return SoleLeadership()
-    return FileLeadership(os.path.abspath(database) + ".relay-lock")
+    return FileLeadership(os.path.abspath(database) + f".{role}-lock")

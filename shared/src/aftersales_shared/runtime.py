@@ -8,6 +8,7 @@ from sqlalchemy import Engine, MetaData, Table
 
 from .bus import EventBus
 from .config import MessagingSettings
+from .periodic import PeriodicJob
 from .topology import Topology
 
 
@@ -20,6 +21,8 @@ class ServiceRuntime:
     outbox: Table
     migrations_dir: Path
     bus: EventBus | None = None
+    # Run by the scheduler in the worker (or consumer) process; see periodic.py.
+    periodic_jobs: tuple[PeriodicJob, ...] = ()
 
     @property
     def inbox(self) -> Table | None:
