@@ -180,8 +180,8 @@ class Rig:
         return subprocess.run([sys.executable, "-m", service, *args], env=env, capture_output=True, text=True,
                               timeout=120, cwd=ROOT)
 
-    def sql(self, service: str, statement: str) -> None:
-        """Runs ``statement`` on ``service``'s database directly (not through any proxy)."""
+    def sql(self, service: str, statement: str, params=None) -> list[tuple]:
+        """Runs ``statement`` on ``service``'s database directly (not through any proxy); its rows."""
         import psycopg2
         from sqlalchemy.engine import make_url
 
@@ -191,9 +191,37 @@ class Rig:
         try:
             connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute(statement)
+                cursor.execute(statement, params)
+                return cursor.fetchall() if cursor.description else []
         finally:
             connection.close()
+
+    def ledger_problems(self) -> list[str]:
+        """inventory's own tables against each other and against the wire, per seeded site: stock on
+        hand is what was received less one part per completed repair, stock reserved is what the held
+        reservations hold, and there is one reservation and one completion per ticket."""
+        seed, problems = self.driver.seed_data, []
+        tickets = [t for t in self.driver.history if t.accepted]
+        for site in seed.sites:
+            [(on_hand, reserved, received, held, completions, reservations)] = self.sql("inventory", """
+                SELECT (SELECT on_hand FROM stock_levels WHERE site = %(site)s AND part_no = %(part)s),
+                       (SELECT reserved FROM stock_levels WHERE site = %(site)s AND part_no = %(part)s),
+                       (SELECT coalesce(sum(qty), 0) FROM stock_receipts WHERE site = %(site)s AND part_no = %(part)s),
+                       (SELECT coalesce(sum(l.qty), 0) FROM reservation_lines l
+                          JOIN reservations r ON r.id = l.reservation_id
+                         WHERE r.status = 'held' AND l.from_site = %(site)s AND l.part_no = %(part)s),
+                       (SELECT count(*) FROM ticket_completions WHERE site = %(site)s),
+                       (SELECT count(*) FROM reservations WHERE site = %(site)s)""",
+                {"site": site, "part": seed.part_no})
+            here = [t for t in tickets if t.site == site]
+            repaired = sum(1 for t in here if "RepairCompleted" in t.events)
+            if on_hand != received - completions or reserved != held:
+                problems.append(f"ledger at {site}: on hand {on_hand}, reserved {reserved}; received {received}, "
+                                f"{completions} repairs, {held} held")
+            if (completions, reservations) != (repaired, len(here)):
+                problems.append(f"ledger at {site}: {completions} completions and {reservations} reservations for "
+                                f"{repaired} repairs of {len(here)} tickets")
+        return problems
 
     # -- the books ------------------------------------------------------------------------------------
 
@@ -258,6 +286,7 @@ class Rig:
         self.driver.check_books(result, timeout=books_timeout, per_ticket=False)
         balanced = time.monotonic()
         books = self.driver.check_books(result, timeout=books_timeout)
+        row.problems += self.ledger_problems()
         settled_twice = [p for p in books["problems"] if "settlements in billing" in p]
         row.duplicated += len(settled_twice)
         row.problems += books["problems"][:10]

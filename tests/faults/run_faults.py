@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     report = "\n\n".join([
         f"# Fault suite, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"{scale.tickets} tickets per scenario, {scale.concurrency} in flight; PostgreSQL, RabbitMQ quorum "
-        f"queues, processes split (web, consumer, relay per service); {time.monotonic() - started:.0f} s in all.",
+        f"queues, PROCESS_MODEL={scale.process_model}; {time.monotonic() - started:.0f} s in all.",
         table(rows), details(rows)])
     print("\n" + report)
     args.out.mkdir(parents=True, exist_ok=True)
