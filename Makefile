@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICES := intake dispatch inventory billing fracas
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e bench bench-quick wrk venv clean schemas
+.PHONY: run test e2e bench bench-quick faults wrk venv clean schemas
 
 $(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 
 e2e: $(STAMP)
 	$(PY) -m pytest tests/e2e
+
+# The fault suite at full scale (1,000 tickets per scenario, a 60 s database outage): prints the table
+# and writes var/faults/report.{md,json}; FAULTS_ARGS adds options (e.g. --only 1,4 --tickets 200).
+# Its short form runs in `make test` (tests/faults).
+faults: $(STAMP)
+	$(PY) tests/faults/run_faults.py $(FAULTS_ARGS)
 
 # The full benchmark writes var/bench/report.{md,json} and prints the markdown; BENCH_ARGS adds options
 # (see `$(PY) bench/bench.py --help`).

@@ -160,13 +160,17 @@ class Platform:
     def prepare(self) -> bool:
         """Every database migrated and every service's queues declared before any process publishes."""
         for step, what in (("migrate", "migration"), ("declare", "declaring its broker objects")):
-            for service in SERVICES:
-                process = self.spawn(service, step)
+            # All services at once: each has its own database, and declaring is idempotent.
+            processes = {service: self.spawn(service, step) for service in SERVICES}
+            failed = False
+            for service, process in processes.items():
                 output, _ = process.communicate()
                 self.tell_watchman(f"-{process.pid}")
                 if process.returncode != 0:
                     self.out.error(f"[run] {service}: {what} failed:\n{output[-2000:]}")
-                    return False
+                    failed = True
+            if failed:
+                return False
         self.out.log("databases migrated, broker objects declared")
         return True
 
