@@ -47,7 +47,10 @@ class Output:
             self.document(value)
             return
         if table is not None:
-            columns, rows = table
+            columns, rows = table[0], list(table[1])
+        if table is not None and not rows:
+            self.console.print(title or "none", markup=False, highlight=False)
+        elif table is not None:
             grid = Table(title=title, show_lines=False, header_style="bold")
             for column in columns:
                 grid.add_column(column, overflow="fold")

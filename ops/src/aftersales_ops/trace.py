@@ -167,30 +167,37 @@ def story(ticket_id: str, trails: list[dict], ticket: dict | None, records: dict
     }
 
 
+def _short(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if moment else "?"
+
+
 def render(found: dict) -> str:
-    """The readable timeline: one line per event in causal order, then the records."""
-    lines = [f"ticket {found['ticket_id']}: {found['status'] or 'unknown to intake'}"]
-    lines.append("")
-    lines.append(f"{'#':>3}  {'time (UTC)':<26} {'source':<10} {'event':<24} caused by            consumed by")
+    """The readable timeline: one line per event in causal order, then each record's changes and state."""
+    lines = [f"ticket {found['ticket_id']}: {found['status'] or 'unknown to intake'}", ""]
+    lines.append(f"{'#':>3}  {'time (UTC)':<23}  {'source':<10} {'event':<22} {'caused by':<22} consumed by")
     for event in found["events"]:
-        moment = _time(event["occurred_at"])
         consumers = ", ".join(sorted(event["consumed_by"])) or "-"
         cause = f"{event['caused_by']} #{_position(found, event['causation_id'])}" if event["caused_by"] else "-"
-        lines.append(f"{event['position']:>3}  {moment.isoformat() if moment else '?':<26} "
-                     f"{event['emitted_by'] or event['source'] or '?':<10} {event['type']:<24} {cause:<20} {consumers}")
+        source = event["emitted_by"] or event["source"] or "?"
+        lines.append(f"{event['position']:>3}  {_short(_time(event['occurred_at'])):<23}  {source:<10} "
+                     f"{event['type']:<22} {cause:<22} {consumers}")
     if not found["events"]:
         lines.append("     (no service has seen an event for this correlation id)")
     if found["state_changes"]:
         lines += ["", "state changes:"]
-        lines += [f"     {c['time']:<32} {c['service']:<10} {c['record']} {c['id']} {c['change']}"
-                  + (f" ({c['status']})" if c["status"] else "") for c in found["state_changes"]]
+        lines += [f"     {_short(_time(c['time'])):<23}  {c['service']:<10} {c['record']} {c['id']}: {c['change']}"
+                  for c in found["state_changes"]]
+    lines.append("")
+    for order in found.get("work_orders") or []:
+        lines.append(f"work order {order.get('id')}: {order.get('status')}, engineer {order.get('engineer_id') or '-'}")
     for settlement in found.get("settlements") or []:
         totals = settlement.get("totals") or {}
         lines.append(f"settlement {settlement.get('settlement_id') or settlement.get('id')}: "
                      + ", ".join(f"{who} {amount}" for who, amount in totals.items()))
-    for failure in found.get("failures") or []:
-        lines.append(f"failure record: {failure.get('failure_mode') or ''} {failure.get('failed_part_no') or ''} "
-                     f"(work order {failure.get('work_order_id')})".replace("  ", " "))
+    for record in found.get("failures") or []:
+        failure = record.get("failure") or record
+        lines.append(f"failure record: {failure.get('failure_mode') or '-'} of {failure.get('failed_part_no') or '-'}, "
+                     f"outcome {record.get('outcome') or '-'}")
     for what, why in found["unreachable"].items():
         lines.append(f"not heard from {what}: {why}")
     return "\n".join(lines)

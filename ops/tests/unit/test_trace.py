@@ -77,7 +77,7 @@ def test_the_rendered_timeline_names_time_source_type_and_cause():
     settlement_line = next(line for line in lines if "SettlementPosted" in line)
     assert "billing" in settlement_line and "RepairCompleted #3" in settlement_line
     assert [c["change"] for c in found["state_changes"]] == ["created", "dispatched", "completed"]
-    assert "failure record: open_circuit" in text
+    assert "failure record: open_circuit" in text and "work order WO-1: completed" in text
 
 
 def test_a_forged_causation_cycle_does_not_lose_events():
