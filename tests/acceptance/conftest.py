@@ -1,7 +1,8 @@
+import io
+import json
 import os
 import subprocess
 import sys
-import json
 
 import pytest
 
@@ -12,7 +13,8 @@ from e2e.platform import SERVICES, start_platform
 def platform(amqp_vhost, pg_database, tmp_path_factory):
     """All five services as real processes on PostgreSQL, as `make run` starts them."""
     env = {"AMQP_URL": amqp_vhost, **{f"{service.upper()}_DATABASE_URL": pg_database() for service in SERVICES}}
-    running = start_platform(env, tmp_path_factory.mktemp("platform-ops"))
+    # A generous start: the suite may share a small machine with other heavy work.
+    running = start_platform(env, tmp_path_factory.mktemp("platform-ops"), timeout=240)
     running.database_urls = {service: env[f"{service.upper()}_DATABASE_URL"] for service in SERVICES}
     running.amqp_url = amqp_vhost
     yield running
@@ -36,6 +38,16 @@ class Cli:
         done = self(*args, "--json", timeout=timeout)
         assert done.returncode == 0, f"aftersales {' '.join(args)} exited {done.returncode}:\n{done.stderr}"
         return json.loads(done.stdout)
+
+    def quick(self, *args: str):
+        """The same command in this process: for polling, where a fresh interpreter each time costs seconds."""
+        from aftersales_ops import cli
+        from aftersales_ops.output import Output
+
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main([*args, "--json"], Output(stdout=out, stderr=err, progress=False), environ=self.env)
+        assert code == 0, f"aftersales {' '.join(args)} exited {code}:\n{err.getvalue()}"
+        return json.loads(out.getvalue())
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,19 @@ from aftersales_ops.demo.organisation import build
 from aftersales_shared.testing.helpers import unique, wait_for
 
 pytestmark = pytest.mark.e2e
-SEED, TICKETS, UNITS_PER_SITE = 11, 30, 4
+SEED, TICKETS, UNITS_PER_SITE, PARTS = 11, 20, 2, 1
+SEED_ARGS = ("demo", "seed", "--seed", str(SEED), "--tickets", str(TICKETS), "--units-per-site", str(UNITS_PER_SITE),
+             "--parts-per-category", str(PARTS), "--wait", "60")
 CORE = ("TicketCreated", "PartReserved", "RepairCompleted", "SettlementPosted")
 
 
 @pytest.fixture(scope="module")
 def seeded(aftersales):
-    return aftersales.json("demo", "seed", "--seed", str(SEED), "--tickets", str(TICKETS),
-                           "--units-per-site", str(UNITS_PER_SITE), "--wait", "60", timeout=180)
+    return aftersales.json(*SEED_ARGS, timeout=180)
 
 
 def test_demo_seed_loads_an_organisation_with_history(platform, seeded):
-    org = build(SEED, tickets=TICKETS, units_per_site=UNITS_PER_SITE)
+    org = build(SEED, tickets=TICKETS, units_per_site=UNITS_PER_SITE, parts_per_category=PARTS)
     counts = seeded["counts"]
     assert counts["regions"] == 5
     assert counts["service_points"] == len(org.sites) >= 50
@@ -44,15 +45,14 @@ def test_demo_seed_loads_an_organisation_with_history(platform, seeded):
 
 
 def test_seeding_again_with_the_same_seed_adds_nothing(aftersales, seeded):
-    again = aftersales.json("demo", "seed", "--seed", str(SEED), "--tickets", str(TICKETS),
-                            "--units-per-site", str(UNITS_PER_SITE), "--wait", "60", timeout=180)
+    again = aftersales.quick(*SEED_ARGS)
     assert again["tickets"] == seeded["tickets"]
     assert again["counts"]["settlements"] == TICKETS  # one settlement per ticket still, not two
 
 
 def test_trace_of_a_settled_ticket_shows_all_its_events_in_causal_order(aftersales, seeded):
     ticket_id = seeded["tickets"][0]
-    story = aftersales.json("trace", ticket_id)
+    story = aftersales.quick("trace", ticket_id)
     assert story["status"] == "settled"
     events = story["events"]
     types = [event["type"] for event in events]
@@ -112,7 +112,7 @@ def test_dlq_replay_of_a_fixed_poison_message_completes_its_ticket(platform, aft
             "customer_signed": True}, timeout=10).raise_for_status()
 
         def parked():
-            shown = aftersales.json("dlq", "show", "--service", "billing", "--type", "RepairCompleted")["billing"]
+            shown = aftersales.quick("dlq", "show", "--service", "billing", "--type", "RepairCompleted")["billing"]
             return [m for m in shown if m["body"]["subject"] == ticket_id]
 
         [message] = wait_for(parked, timeout=45, message="billing never parked the poison RepairCompleted")
@@ -126,19 +126,19 @@ def test_dlq_replay_of_a_fixed_poison_message_completes_its_ticket(platform, aft
     assert requests.get(platform.url("billing", "/api/v1/settlements"), params={"ticket_id": ticket_id},
                         timeout=10).json() == []
 
-    assert aftersales.json("dlq", "replay", "--service", "billing", "--id", message["message_id"]) == {
+    assert aftersales.quick("dlq", "replay", "--service", "billing", "--id", message["message_id"]) == {
         "replayed": {"billing": 1}}
     wait_for(lambda: requests.get(platform.url("intake", f"/api/v1/tickets/{ticket_id}"),
                                   timeout=10).json()["status"] == "settled",
              timeout=30, message="the replayed RepairCompleted never settled the ticket")
     assert len(requests.get(platform.url("billing", "/api/v1/settlements"), params={"ticket_id": ticket_id},
                             timeout=10).json()) == 1
-    left = aftersales.json("dlq", "list", "--service", "billing", "--id", message["message_id"])
+    left = aftersales.quick("dlq", "list", "--service", "billing", "--id", message["message_id"])
     assert left == {"billing": []}
 
 
 def test_outbox_status_and_unroutable_list_read_the_live_platform(aftersales):
-    status = aftersales.json("outbox", "status")["services"]
+    status = aftersales.quick("outbox", "status")["services"]
     assert [s["service"] for s in status] == ["intake", "dispatch", "inventory", "billing", "fracas"]
     assert all("error" not in s and s["pending"] >= 0 for s in status)
-    assert isinstance(aftersales.json("unroutable", "list")["messages"], list)
+    assert isinstance(aftersales.quick("unroutable", "list")["messages"], list)

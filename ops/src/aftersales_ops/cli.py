@@ -6,9 +6,7 @@ import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-import pika.exceptions
-
-from . import broker, trace, wrapped
+from . import trace, wrapped
 from .config import SERVICES, Settings, parse_url_overrides
 from .demo.organisation import build
 from .demo.seed import Seeder
@@ -101,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--sites-per-city", type=int, default=4, help="service points per city, 16 cities (default 4)")
     seed.add_argument("--units-per-site", type=int, default=12, help="installed units per service point (default 12)")
     seed.add_argument("--months", type=int, default=18, help="how far back units were bought (default 18)")
+    seed.add_argument("--parts-per-category", type=int, default=None,
+                      help="spare parts a site stocks per category it serves (default all; fewer loads faster)")
     seed.add_argument("--workers", type=int, default=8, help="requests in flight at once (default 8)")
     seed.add_argument("--wait", type=float, default=120.0, help="seconds to wait for each asynchronous step")
     seed.add_argument("--show-secrets", action="store_true",
@@ -110,12 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, out: Output | None = None) -> int:
+def main(argv: list[str] | None = None, out: Output | None = None, environ: dict | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = out or Output(as_json=args.json)
     out.as_json = args.json
     try:
-        settings = Settings.from_env(overrides=parse_url_overrides(args.url), timeout=args.timeout)
+        settings = Settings.from_env(environ, overrides=parse_url_overrides(args.url), timeout=args.timeout)
         return COMMANDS[args.command](args, Client(settings), out)
     except ValueError as exc:
         out.note(f"aftersales: {exc}")
@@ -123,12 +123,29 @@ def main(argv: list[str] | None = None, out: Output | None = None) -> int:
     except OpsError as exc:
         out.note(f"aftersales: {exc}")
         return 1
-    except pika.exceptions.AMQPConnectionError as exc:
-        out.note(f"aftersales: the broker is not reachable at AMQP_URL ({type(exc).__name__})")
-        return 1
+
+
+def _broker():
+    """The broker tools, imported when a command needs them: the HTTP commands start faster without pika."""
+    from . import broker
+
+    return broker
+
+
+def _unreachable_broker(exc: Exception) -> OpsError:
+    return OpsError(f"the broker is not reachable at AMQP_URL ({type(exc).__name__})")
 
 
 def run_dlq(args, client: Client, out: Output) -> int:
+    import pika.exceptions
+
+    try:
+        return _run_dlq(args, client, out, _broker())
+    except pika.exceptions.AMQPConnectionError as exc:
+        raise _unreachable_broker(exc) from exc
+
+
+def _run_dlq(args, client: Client, out: Output, broker) -> int:
     services = args.service or list(SERVICES)
     settings = client.settings.messaging
     if args.action == "replay":
@@ -180,7 +197,12 @@ def run_outbox(args, client: Client, out: Output) -> int:
 
 
 def run_unroutable(args, client: Client, out: Output) -> int:
-    found = broker.unroutable(client.settings.messaging, args.limit)
+    import pika.exceptions
+
+    try:
+        found = _broker().unroutable(client.settings.messaging, args.limit)
+    except pika.exceptions.AMQPConnectionError as exc:
+        raise _unreachable_broker(exc) from exc
     rows = [(m["message_id"], m["type"], m["routing_key"], m["source"], m["correlation_id"], m["time"]) for m in found]
     out.emit({"messages": found}, table=(("message id", "type", "routing key", "source", "correlation", "time"), rows),
              title=f"{len(found)} unroutable message(s)")
@@ -195,7 +217,7 @@ def run_trace(args, client: Client, out: Output) -> int:
 
 def run_demo(args, client: Client, out: Output) -> int:
     org = build(args.seed, sites_per_city=args.sites_per_city, tickets=args.tickets,
-                units_per_site=args.units_per_site, months=args.months)
+                units_per_site=args.units_per_site, months=args.months, parts_per_category=args.parts_per_category)
     out.note(f"seeding {len(org.sites)} service points in {len(org.regions)} regions, {len(org.engineers)} "
              f"engineers, {len(org.installed_base)} installed units, {len(org.jobs)} tickets (seed {args.seed})")
     result = Seeder(client, out, workers=args.workers, wait_seconds=args.wait).run(org)

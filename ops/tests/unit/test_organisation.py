@@ -48,3 +48,10 @@ def test_the_request_bodies_speak_the_contract():
     assert done["failure"]["failed_part_no"] == job.part_no
     assert done["outcome"] in ("repaired", "replaced")
     assert set(organisation.PART_COSTS) >= {p for _, (_, parts) in organisation.CATALOGUE.items() for p, _, _ in parts}
+
+
+def test_sites_can_stock_fewer_parts_and_tickets_still_find_theirs():
+    full, lean = build(4, today=TODAY), build(4, parts_per_category=1, today=TODAY)
+    assert len(lean.receipts) < len(full.receipts) / 2
+    stocked = {(r["site"], r["part_no"]) for r in lean.receipts}
+    assert all((job.site.code, job.part_no) in stocked for job in lean.jobs)

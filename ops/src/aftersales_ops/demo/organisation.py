@@ -94,6 +94,7 @@ class Organisation:
     dealers: list[dict] = field(default_factory=list)
     receipts: list[dict] = field(default_factory=list)
     installed_base: list[Unit] = field(default_factory=list)
+    stock: dict[str, tuple[str, ...]] = field(default_factory=dict)  # site → the parts it holds
     jobs: list[Job] = field(default_factory=list)
 
     @property
@@ -107,9 +108,12 @@ class Organisation:
 
 
 def build(seed: int, sites_per_city: int = 4, tickets: int = 120, units_per_site: int = 12,
-          months: int = 18, today: date | None = None) -> Organisation:
+          months: int = 18, parts_per_category: int | None = None, today: date | None = None) -> Organisation:
+    """``parts_per_category``: how many of each category's spare parts a site stocks (default all of them);
+    tickets only ask for parts their site stocks."""
     rng = random.Random(seed)
-    today = today or date.today()
+    # Dates count back from the month's first day: seeding again within the month sends the same bodies.
+    today = today or date.today().replace(day=1)
     org = Organisation(seed)
     tag = f"{seed:x}"[-4:].upper().rjust(4, "0")  # keeps two seeds' ids apart on one platform
     categories = list(CATALOGUE)
@@ -129,7 +133,14 @@ def build(seed: int, sites_per_city: int = 4, tickets: int = 120, units_per_site
             skills_left = [c for c in skills_left if c not in skills]
             org.engineers.append(Engineer(f"ENG-{site.code}-{index}", _name(rng), site.code, site.region,
                                           tuple(sorted(skills))))
-        for part_no in sorted({p for c in site.categories for p, _, _ in CATALOGUE[c][1]}):
+        stocked = set()
+        for category in site.categories:
+            failures = CATALOGUE[category][1]
+            chosen = failures if parts_per_category is None else rng.sample(failures, min(parts_per_category,
+                                                                                         len(failures)))
+            stocked |= {part_no for part_no, _, _ in chosen}
+        org.stock[site.code] = tuple(sorted(stocked))
+        for part_no in org.stock[site.code]:
             org.receipts.append({"site": site.code, "part_no": part_no, "qty": rng.randint(8, 30),
                                  "unit_cost": PART_COSTS[part_no]})
         for number in range(units_per_site):
@@ -147,7 +158,8 @@ def build(seed: int, sites_per_city: int = 4, tickets: int = 120, units_per_site
     for number in range(tickets):
         site = sites_by_code[rng.choice(list(by_site))]
         unit = rng.choice(by_site[site.code])
-        part_no, failure_mode, symptom = rng.choice(CATALOGUE[unit.category][1])
+        part_no, failure_mode, symptom = rng.choice(
+            [f for f in CATALOGUE[unit.category][1] if f[0] in org.stock[site.code]])
         org.jobs.append(Job(
             key=f"demo-{seed}-ticket-{number}", site=site, unit=unit, part_no=part_no, failure_mode=failure_mode,
             symptom_code=symptom, customer=_name(rng), phone=f"13{rng.randint(100000000, 999999999)}",
