@@ -1,4 +1,5 @@
 # Two commands matter: `make run` (the whole platform, in the foreground) and `make test`.
+# The operators' CLI is .venv/bin/aftersales (see `aftersales --help`).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,10 +8,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test e2e bench bench-quick faults wrk venv clean schemas
 
-$(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) requirements-dev.txt
+$(STAMP): shared/pyproject.toml $(foreach s,$(SERVICES),services/$(s)/pyproject.toml) ops/pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt -e "shared[postgres,testing]" $(foreach s,$(SERVICES),-e services/$(s))
+	$(PY) -m pip install --quiet -r requirements-dev.txt -e "shared[postgres,testing]" $(foreach s,$(SERVICES),-e services/$(s)) -e ops
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RERUN = ["--reruns=1", "--reruns-delay=2", "-rR"]
 SUITES = ["shared", "services/intake", "services/dispatch", "services/inventory",
-          "services/billing", "services/fracas", "."]
+          "services/billing", "services/fracas", "ops", "."]
 
 
 def run_suite(suite: str, extra: list[str], report: Path) -> tuple[int, dict]:

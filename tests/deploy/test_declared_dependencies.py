@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {
     "shared": ROOT / "shared",
     **{name: ROOT / "services" / name for name in ("intake", "dispatch", "inventory", "billing", "fracas")},
+    "ops": ROOT / "ops",
 }
-FIRST_PARTY = {"aftersales_shared", "intake", "dispatch", "inventory", "billing", "fracas"}
+FIRST_PARTY = {"aftersales_shared", "aftersales_ops", "intake", "dispatch", "inventory", "billing", "fracas"}
 
 
 def declared(project_dir: Path) -> set[str]:

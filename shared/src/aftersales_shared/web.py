@@ -187,7 +187,8 @@ def create_service_app(container, *, title: str, blueprints: Iterable[flask_smor
 
     ``container`` is what the service's bootstrap built; views find it in ``app.extensions[<service>]``.
     """
-    from .trail import trail  # the trail's blueprint is built from this module's own
+    from .outbox_status import outbox_status  # these blueprints are built from this module's own
+    from .trail import trail
 
     runtime = container.runtime
     configure_logging(runtime.service, "web")
@@ -196,7 +197,7 @@ def create_service_app(container, *, title: str, blueprints: Iterable[flask_smor
     app = create_base_app(
         runtime.service,
         title=title,
-        blueprints=[*blueprints, trail],
+        blueprints=[*blueprints, trail, outbox_status],
         readiness_checks={"database": database_check(runtime.engine)},
         reported_checks={"broker": broker_check(runtime.messaging)},
         extra_metrics=outbox_lag,

@@ -1,0 +1,1 @@
+"""``aftersales``: one command line for the operations team (see ``aftersales --help``)."""

@@ -1,0 +1,191 @@
+"""Loads an organisation through the services' public APIs; the bus carries the rest.
+
+Tickets go to intake; dispatch assigns them from TicketCreated, inventory reserves parts; the engineers'
+reports go to dispatch, and billing and fracas book settlements and failure records from
+RepairCompleted. Everything creating carries a deterministic Idempotency-Key (or is refused as a
+duplicate by id), so seeding again with the same seed adds nothing.
+
+Endpoints some versions of the services do not serve yet (partners, the parts catalogue) are skipped
+with a note, not an error: the rest of the organisation still loads.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..http import Client, OpsError, ServiceError
+from ..output import Output
+from .organisation import (
+    CATALOGUE, PART_COSTS, Job, Organisation, completion_body, installed_base_body, ticket_body,
+)
+
+INSTALLED_BASE_CHUNK = 500
+
+
+@dataclass
+class SeedResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    ticket_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def document(self, show_secrets: bool = False) -> dict:
+        document = {"counts": self.counts, "skipped": self.skipped, "seconds": round(self.seconds, 1),
+                    "tickets": self.ticket_ids}
+        if show_secrets:
+            document["partner_secrets"] = self.secrets
+        return document
+
+
+class Seeder:
+    def __init__(self, client: Client, out: Output, workers: int = 8, wait_seconds: float = 120.0):
+        self.client = client
+        self.out = out
+        self.workers = workers
+        self.wait_seconds = wait_seconds
+        self.result = SeedResult()
+
+    def run(self, org: Organisation) -> SeedResult:
+        started = time.monotonic()
+        self.partners(org)
+        self.parts_catalogue()
+        engineers = self.each("engineers", org.engineers, self._engineer)
+        receipts = self.each("stock receipts", org.receipts, self._receipt)
+        self.installed_base(org)
+        jobs = {job.key: job for job in org.jobs}
+        tickets = dict(zip(jobs, self.each("tickets", org.jobs, self._ticket)))
+        self.result.ticket_ids = list(tickets.values())
+        orders = self.each("work orders assigned", list(tickets.items()), self._assigned)
+        completed = self.each("repairs completed", [(jobs[key], order) for (key, _), order in zip(tickets.items(), orders)],
+                  self._complete)
+        settled = self.each("settlements booked", self.result.ticket_ids, self._settled)
+        failures = self.each("failure records", self.result.ticket_ids, self._failure_recorded)
+        self.result.counts.update({
+            "regions": len(org.regions), "service_points": len(org.sites), "engineers": sum(engineers),
+            "stock_receipts": sum(receipts), "tickets": len(tickets), "work_orders": len(orders),
+            "repairs_completed": sum(completed), "settlements": sum(settled), "failure_records": sum(failures)})
+        self.result.seconds = time.monotonic() - started
+        return self.result
+
+    # -- the steps ------------------------------------------------------------------------------------
+
+    def each(self, what: str, items: list, action: Callable) -> list:
+        """``action`` on every item, ``workers`` at a time, with a progress bar; results in item order."""
+        results = [None] * len(items)
+        with self.out.progress(what, len(items)) as step, ThreadPoolExecutor(self.workers) as pool:
+            futures = [pool.submit(action, item) for item in items]
+            for index, future in enumerate(futures):
+                results[index] = future.result()
+                step.advance()
+        return results
+
+    def partners(self, org: Organisation) -> None:
+        if not self.client.offers("intake", "POST", "/api/v1/partners"):
+            self.result.skipped["dealers"] = "intake does not serve POST /api/v1/partners yet"
+            return
+
+        def register(dealer: dict):
+            try:
+                answer = self.client.post("intake", "/api/v1/partners", dealer, key=f"demo-partner-{dealer['partner_id']}")
+            except ServiceError as exc:
+                if exc.status == 409:  # registered by an earlier seeding; its secret was shown then
+                    return True
+                raise
+            self.result.secrets[dealer["partner_id"]] = answer.get("secret", "")
+            return True
+
+        self.result.counts["dealers"] = sum(self.each("dealers", org.dealers, register))
+
+    def parts_catalogue(self) -> None:
+        if not self.client.offers("inventory", "PUT", "/api/v1/parts/{part_no}"):
+            self.result.skipped["parts_catalogue"] = ("inventory does not serve PUT /api/v1/parts/<part_no> yet; "
+                                                       "stock receipts create the parts")
+            return
+        entries = {}
+        for category, (_, failures) in CATALOGUE.items():
+            for part_no, _, _ in failures:
+                entries.setdefault(part_no, category)
+
+        def put(item):
+            part_no, category = item
+            list_price = f"{float(PART_COSTS[part_no]) * 1.45:.2f}"
+            self.client.request("inventory", "PUT", f"/api/v1/parts/{part_no}", ok=(200, 201), json={
+                "description": part_no, "category": category, "list_price": list_price, "returnable": True})
+            return True
+
+        self.result.counts["catalogue_parts"] = sum(self.each("parts catalogue", sorted(entries.items()), put))
+
+    def _engineer(self, engineer) -> bool:
+        try:
+            self.client.post("dispatch", "/api/v1/engineers", {
+                "engineer_id": engineer.engineer_id, "name": engineer.name, "site": engineer.site,
+                "region": engineer.region, "skills": list(engineer.skills)}, key=f"demo-{engineer.engineer_id}")
+        except ServiceError as exc:
+            if exc.status != 409:
+                raise
+        return True
+
+    def _receipt(self, receipt: dict) -> bool:
+        self.client.post("inventory", "/api/v1/stock/receipts", receipt,
+                         key=f"demo-receipt-{receipt['site']}-{receipt['part_no']}")
+        return True
+
+    def installed_base(self, org: Organisation) -> None:
+        units = org.installed_base
+        chunks = [units[i:i + INSTALLED_BASE_CHUNK] for i in range(0, len(units), INSTALLED_BASE_CHUNK)]
+        registered = self.each("installed base", list(enumerate(chunks)), lambda item: self.client.post(
+            "fracas", "/api/v1/installed-base", installed_base_body(item[1]),
+            key=f"demo-{org.seed}-units-{item[0]}-{len(item[1])}")["registered"])
+        self.result.counts["installed_base"] = sum(registered)
+
+    def _ticket(self, job: Job) -> str:
+        return self.client.post("intake", "/api/v1/tickets", ticket_body(job), key=job.key)["id"]
+
+    def _wait(self, what: str, probe: Callable[[], object]):
+        deadline = time.monotonic() + self.wait_seconds
+        delay = 0.05
+        while True:
+            found = probe()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise OpsError(f"gave up after {self.wait_seconds:.0f}s waiting for {what} "
+                               f"(are every service's workers running? try `aftersales outbox status`)")
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+
+    def _orders(self, ticket_id: str) -> list[dict]:
+        return self.client.get("dispatch", "/api/v1/work-orders", params={"ticket_id": ticket_id})
+
+    def _assigned(self, item) -> dict:
+        _, ticket_id = item
+
+        def assigned():
+            # A completed one: this ticket was seeded (and repaired) before.
+            return next((o for o in self._orders(ticket_id) if o["status"] in ("assigned", "completed")), None)
+
+        return self._wait(f"ticket {ticket_id}'s work order to be assigned", assigned)
+
+    def _complete(self, item) -> bool:
+        job, order = item
+        if order["status"] == "completed":
+            return True
+        try:
+            self.client.post("dispatch", f"/api/v1/work-orders/{order['id']}/complete", completion_body(job),
+                             key=f"{job.key}-complete")
+        except ServiceError as exc:
+            if exc.status != 409:
+                raise
+        return True
+
+    def _settled(self, ticket_id: str) -> int:
+        return len(self._wait(f"ticket {ticket_id}'s settlement", lambda: self.client.get(
+            "billing", "/api/v1/settlements", params={"ticket_id": ticket_id})))
+
+    def _failure_recorded(self, ticket_id: str) -> int:
+        return len(self._wait(f"ticket {ticket_id}'s failure record", lambda: self.client.get(
+            "fracas", "/api/v1/failures", params={"ticket_id": ticket_id})))
+
