@@ -3,29 +3,43 @@
 A test that fails is run once more (pytest-rerunfailures): on a small, busy machine a test that waits
 for real processes can lose a race with the scheduler. A pass on the rerun is still reported, by name,
 as flaky, so it gets looked at; a test that fails twice fails the run.
+
+Suites run in TEST_LANES parallel lanes (default 2: the cross-service suite, which mostly waits on real
+processes, beside the others); TEST_LANES=1 runs them one after the other with live output.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PRINTING = threading.Lock()
 RERUN = ["--reruns=1", "--reruns-delay=2", "-rR"]
 SUITES = ["shared", "services/intake", "services/dispatch", "services/inventory",
           "services/billing", "services/fracas", "ops", "."]
 
 
-def run_suite(suite: str, extra: list[str], report: Path) -> tuple[int, dict]:
+def run_suite(suite: str, extra: list[str], report: Path, lanes: int) -> tuple[int, dict]:
     started = time.monotonic()
-    print(f"\n===== {suite} =====", flush=True)
-    code = subprocess.call(
-        [sys.executable, "-m", "pytest", "tests", f"--junitxml={report}", *RERUN, *extra],
-        cwd=ROOT / suite,
-    )
+    command = [sys.executable, "-m", "pytest", "tests", f"--junitxml={report}", *RERUN, *extra]
+    if lanes == 1:
+        print(f"\n===== {suite} =====", flush=True)
+        code = subprocess.call(command, cwd=ROOT / suite)
+    else:
+        # Suites running side by side print whole, each when it ends, so their lines never interleave.
+        with tempfile.TemporaryFile("w+") as output:
+            code = subprocess.call(command, cwd=ROOT / suite, stdout=output, stderr=subprocess.STDOUT)
+            output.seek(0)
+            with PRINTING:
+                print(f"\n===== {suite} =====", flush=True)
+                sys.stdout.write(output.read())
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "flaky": []}
     if report.exists():
         root = ET.parse(report).getroot()
@@ -42,21 +56,28 @@ def run_suite(suite: str, extra: list[str], report: Path) -> tuple[int, dict]:
             failed = case.find("failure") is not None or case.find("error") is not None
             if runs[name] > 1 and not failed:
                 counts["flaky"].append(f"{suite}: {name}")
-    print(f"----- {suite}: exit {code} in {time.monotonic() - started:.0f}s", flush=True)
+    with PRINTING:
+        print(f"----- {suite}: exit {code} in {time.monotonic() - started:.0f}s", flush=True)
     return code, counts
 
 
 def main(extra: list[str]) -> int:
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     failed_suites, flaky = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for index, suite in enumerate(SUITES):
-            code, counts = run_suite(suite, extra, Path(tmp) / f"{index}.xml")
+    lanes = max(1, int(os.environ.get("TEST_LANES", "2")))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(lanes) as pool:
+        # The cross-service suite is by far the longest: it starts first and the others share the other lane.
+        order = sorted(range(len(SUITES)), key=lambda i: SUITES[i] != ".")
+        runs = {index: pool.submit(run_suite, SUITES[index], extra, Path(tmp) / f"{index}.xml", lanes)
+                for index in order}
+        for index in sorted(runs):
+            code, counts = runs[index].result()
             for key in totals:
                 totals[key] += counts[key]
             flaky += counts["flaky"]
             if code != 0:
-                failed_suites.append(suite)
+                failed_suites.append(SUITES[index])
     passed = totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"]
     failed = totals["failures"] + totals["errors"]
     print()
@@ -66,7 +87,8 @@ def main(extra: list[str]) -> int:
             print(f"  {name}")
     if failed_suites:
         print(f"suites with failures: {', '.join(failed_suites)}")
-    print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped")
+    print(f"total: {passed} passed, {failed} failed, {totals['skipped']} skipped "
+          f"in {time.monotonic() - started:.0f}s ({lanes} lane{'s' if lanes > 1 else ''}, TEST_LANES)")
     return 1 if failed_suites else 0
 
 
