@@ -105,6 +105,12 @@ class Platform:
                    HEARTBEAT_DIR=str(self.var / "heartbeats"), PYTHONUNBUFFERED="1")
         if role == "web":
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self.var / "prometheus" / service)
+        # One port per process: <SERVICE>_METRICS_PORT gives a worker (or consumer) /metrics for Prometheus
+        # (deploy/observability/prometheus-local.yml); a port shared by all would fail to bind.
+        env.pop("METRICS_PORT", None)
+        metrics_port = self.environ.get(f"{service.upper()}_METRICS_PORT")
+        if metrics_port and role in ("worker", "consumer"):
+            env["METRICS_PORT"] = metrics_port
         return env
 
     def setting(self, service: str, name: str, default: str) -> str:

@@ -123,6 +123,22 @@ def prometheus_config() -> dict:
     }
 
 
+LOCAL_WEB_PORTS = {"intake": 8001, "dispatch": 8002, "inventory": 8003, "billing": 8004, "fracas": 8005}
+LOCAL_WORKER_PORTS = {service: 9100 + index for index, service in enumerate(SERVICES, start=1)}
+
+
+def prometheus_local_config() -> dict:
+    """Scrapes `make run` with INTAKE_METRICS_PORT=9101 … FRACAS_METRICS_PORT=9105 set for the workers."""
+    config = prometheus_config()
+    config["scrape_configs"] = [
+        {"job_name": "aftersales-web", "metrics_path": "/metrics",
+         "static_configs": [{"targets": [f"127.0.0.1:{port}" for port in LOCAL_WEB_PORTS.values()]}]},
+        {"job_name": "aftersales-workers", "metrics_path": "/metrics",
+         "static_configs": [{"targets": [f"127.0.0.1:{port}" for port in LOCAL_WORKER_PORTS.values()]}]},
+    ]
+    return config
+
+
 def alert_rules() -> dict:
     return {"groups": [{"name": "aftersales", "rules": [
         {"alert": name, "expr": expr, "for": wait, "labels": {"severity": severity},
@@ -135,6 +151,9 @@ def rendered() -> dict[str, str]:
     return {
         "grafana-dashboard.json": json.dumps(dashboard(), indent=2) + "\n",
         "prometheus.yml": header + yaml.safe_dump(prometheus_config(), sort_keys=False),
+        "prometheus-local.yml": header + "# make run with " + " ".join(
+            f"{s.upper()}_METRICS_PORT={p}" for s, p in LOCAL_WORKER_PORTS.items()) + "\n"
+            + yaml.safe_dump(prometheus_local_config(), sort_keys=False),
         "alerts.yml": header + yaml.safe_dump(alert_rules(), sort_keys=False, width=200),
     }
 

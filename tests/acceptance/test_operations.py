@@ -142,3 +142,12 @@ def test_outbox_status_and_unroutable_list_read_the_live_platform(aftersales):
     assert [s["service"] for s in status] == ["intake", "dispatch", "inventory", "billing", "fracas"]
     assert all("error" not in s and s["pending"] >= 0 for s in status)
     assert isinstance(aftersales.quick("unroutable", "list")["messages"], list)
+
+
+def test_reliability_wraps_fracas_on_the_seeded_field_data(aftersales, seeded):
+    org = build(SEED, tickets=TICKETS, units_per_site=UNITS_PER_SITE, parts_per_category=PARTS)
+    models = [job.unit.model for job in org.jobs]
+    model = max(set(models), key=models.count)
+    assert models.count(model) >= 2, "the seed should give one model at least two failures"
+    fit = aftersales.quick("reliability", "weibull", "--model", model)
+    assert fit["failures"] >= 2 and fit["beta"] > 0 and fit["eta"] > 0

@@ -16,7 +16,8 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 from catalogue import exported_metrics  # noqa: E402
 
-WRITTEN = {name: (HERE / name).read_text() for name in ("grafana-dashboard.json", "prometheus.yml", "alerts.yml")}
+WRITTEN = {name: (HERE / name).read_text()
+           for name in ("grafana-dashboard.json", "prometheus.yml", "prometheus-local.yml", "alerts.yml")}
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,10 @@ def test_prometheus_scrapes_every_web_and_every_worker_on_its_metrics_port():
 def test_the_check_mode_passes_on_the_committed_files():
     done = subprocess.run([sys.executable, str(HERE / "generate.py"), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_local_config_scrapes_the_ports_make_run_gives_the_workers():
+    config = yaml.safe_load(WRITTEN["prometheus-local.yml"])
+    workers = next(job for job in config["scrape_configs"] if job["job_name"] == "aftersales-workers")
+    assert workers["static_configs"][0]["targets"] == [f"127.0.0.1:{9100 + i}" for i in range(1, 6)]
+    assert "INTAKE_METRICS_PORT=9101" in WRITTEN["prometheus-local.yml"]

@@ -287,3 +287,19 @@ def test_a_process_that_dies_is_started_again_and_the_rest_keep_running(start_ru
                       and pid != consumer], timeout=15, message="no new billing consumer")
     assert runner.poll() is None
     assert all(ready(port) for port in runner.ports.values())
+
+
+def test_each_worker_gets_its_own_metrics_port_and_none_share_one(tmp_path):
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        spec = importlib.util.spec_from_file_location("run_local_ports", RUNNER)
+        run_local = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(run_local)
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    platform = run_local.Platform({"VAR_DIR": str(tmp_path), "METRICS_PORT": "9100",
+                                   "BILLING_METRICS_PORT": "9104"}, out=None)
+    assert platform.child_env("billing", "worker")["METRICS_PORT"] == "9104"
+    assert "METRICS_PORT" not in platform.child_env("intake", "worker")
+    assert "METRICS_PORT" not in platform.child_env("billing", "web")
+    assert "METRICS_PORT" not in platform.child_env("billing", "relay")

@@ -158,8 +158,13 @@ def _run_dlq(args, client: Client, out: Output, broker) -> int:
     parked = {}
     with out.progress("reading dead-letter queues", len(services)) as step:
         for service in services:
-            parked[service] = broker.parked(service, settings, region=args.region, limit=args.limit, ids=args.id,
-                                            types=args.type)
+            try:
+                parked[service] = broker.parked(service, settings, region=args.region, limit=args.limit,
+                                                ids=args.id, types=args.type)
+            except OpsError as exc:
+                if args.service:  # asked for by name: that is the answer
+                    raise
+                out.note(f"aftersales: {exc}")  # one service without queues hides nothing of the others
             step.advance()
     if args.action == "show":
         out.emit({s: [m.detail() for m in found] for s, found in parked.items()},

@@ -9,6 +9,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from aftersales_shared.vocabulary import PRIORITIES
+
 # region → cities whose service points it runs
 REGIONS = {
     "east": ("SH", "HZ", "NJ", "SZH"),
@@ -164,7 +166,7 @@ def build(seed: int, sites_per_city: int = 4, tickets: int = 120, units_per_site
             key=f"demo-{seed}-ticket-{number}", site=site, unit=unit, part_no=part_no, failure_mode=failure_mode,
             symptom_code=symptom, customer=_name(rng), phone=f"13{rng.randint(100000000, 999999999)}",
             address=f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
-            priority=rng.choices(("P1", "P2", "P3", "P4"), (1, 3, 5, 1))[0],
+            priority=rng.choices(PRIORITIES, (1, 3, 5, 1))[0],
             service_type=rng.choices(("onsite", "depot", "mail_in"), (7, 2, 1))[0],
             labour_minutes=rng.choice((30, 45, 60, 75, 90, 120)),
             outcome=rng.choices(("repaired", "replaced"), (4, 1))[0]))
