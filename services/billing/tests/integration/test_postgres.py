@@ -17,6 +17,7 @@ from billing.domain.settlement import Settlement, SettlementLine
 from billing.domain.events import SettlementPosted
 from billing.entrypoints.events import settlement_posted_data
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing_events import catalogue_events
 
 pytestmark = pytest.mark.integration
 
@@ -98,6 +99,8 @@ def test_repair_completed_is_settled_once_through_the_bus(database_url, repair_c
     billing = bootstrap(Settings(database_url=database_url))
     event = repair_completed()
     try:
+        for price in catalogue_events():
+            assert billing.runtime.bus.handle(price) is True
         assert billing.runtime.bus.handle(event) is True
         assert billing.runtime.bus.handle(event) is False
         assert billing.runtime.bus.handle(repair_completed(labour_minutes=600)) is True
