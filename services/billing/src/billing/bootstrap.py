@@ -9,6 +9,7 @@ from aftersales_shared.bus import EventBus
 from aftersales_shared.config import ConfigError
 from aftersales_shared.db import make_engine
 from aftersales_shared.outgoing import EventWriter
+from aftersales_shared.periodic import PeriodicJob
 from aftersales_shared.runtime import ServiceRuntime
 from aftersales_shared.timeutil import utcnow
 
@@ -17,7 +18,7 @@ from .adapters.tables import metadata, outbox
 from .config import Settings
 from .domain.fees import FeeSchedules
 from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
-from .service_layer.handlers import Rules, event_handlers
+from .service_layer.handlers import Rules, event_handlers, settle_held_jobs
 from .service_layer.unit_of_work import BillingUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -55,6 +56,8 @@ def bootstrap(settings: Settings | None = None, clock=utcnow) -> Billing:
     runtime = ServiceRuntime(
         service="billing", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
         migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(rules, event_writer()), INCOMING_SCHEMAS),
+        periodic_jobs=(PeriodicJob("settle-held-jobs", settings.held_jobs_every_seconds,
+                                   settle_held_jobs(uow_factory, rules, event_writer())),),
     )
     return Billing(runtime, uow_factory, rules)
 

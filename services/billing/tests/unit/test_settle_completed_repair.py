@@ -1,4 +1,5 @@
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -11,7 +12,8 @@ from billing.adapters.fee_schedule import load_default_schedule
 from billing.bootstrap import event_writer
 from billing.domain.fees import FeeSchedules, NoLabourRate
 from billing.entrypoints.events import INCOMING_SCHEMAS, PUBLISHED
-from billing.service_layer.handlers import Rules, event_handlers
+from billing.domain.catalogue import PartPrice
+from billing.service_layer.handlers import Rules, event_handlers, settle_held_jobs
 from billing_events import catalogue_events, part_price_changed
 from fakes import FakeUnitOfWork
 
@@ -279,3 +281,31 @@ def test_a_price_event_breaking_the_contract_is_refused(bus, uow, changes, field
 
     assert field in refused.value.errors["data"]
     assert uow.prices.current() == []
+
+
+def test_a_partner_dealers_report_is_settled_once_with_the_dealer_as_payee(priced, uow, repair_completed):
+    reported = repair_completed(site="DLR-7", region="north")
+    dealer = reported.__class__(**{**reported.__dict__, "source": "partner/acme"})
+
+    assert priced.handle(dealer) is True
+    assert priced.handle(repair_completed(site="DLR-7", region="north")) is True  # the same job again
+
+    (announcement,) = posted(uow)
+    assert (announcement.data["payee"], announcement.routing_key) == ("DLR-7", "SettlementPosted.north.DLR-7")
+
+
+def test_the_sweep_settles_a_held_job_whose_price_came_in_meanwhile(bus, uow, repair_completed):
+    """Two consumers: the price committed while the completion, not seeing it, held the job."""
+    bus.handle(repair_completed(parts_used=[{"part_no": "PCB-100", "qty": 1}]))
+    with uow:
+        uow.prices.record(PartPrice(part_no="PCB-100", unit_cost=Decimal("180.00"), list_price=Decimal("260.00"),
+                                    revision=1, effective_at=datetime(2026, 1, 1, tzinfo=timezone.utc)), NOW)
+        uow.commit()
+    sweep = settle_held_jobs(lambda: uow, Rules(schedules=load_default_schedule(), clock=lambda: NOW), event_writer())
+
+    assert sweep(NOW) == 1
+    assert sweep(NOW) == 0
+    (announcement,) = posted(uow)
+    assert announcement.data["totals"]["manufacturer"] == "240.00"  # 60.00 + 180.00
+    assert announcement.routing_key == "SettlementPosted.east.SH-01" and announcement.causation_id is None
+    assert uow.awaiting.list() == []

@@ -111,14 +111,16 @@ def _flag(uow: BillingUnitOfWork, ticket_id: str, kind: str, detail: str, at: da
     return uow.flags.raise_flag(ComplianceFlag(str(uuid.uuid4()), ticket_id, kind, detail, at, repeat_of))
 
 
-def _try_settle(job: CompletedJob, uow: BillingUnitOfWork, rules: Rules, events: EventWriter, cause: Envelope,
-                since: datetime | None = None) -> bool:
+def _try_settle(job: CompletedJob, uow: BillingUnitOfWork, rules: Rules, events: EventWriter,
+                cause: Envelope | None, since: datetime | None = None) -> bool:
     schedule = rules.schedules.in_force(job.completed_at)
     prices = uow.prices.in_force(job.part_numbers, job.completed_at)
     missing = missing_prices(job, prices)
     if missing:
-        uow.awaiting.hold(AwaitingJob(job, tuple(missing), since or rules.clock()))
-        log.info("work order %s awaits a price for %s", job.work_order_id, ", ".join(missing))
+        held = uow.awaiting.get(job.work_order_id)
+        if held is None or held.waiting_for != tuple(missing):
+            uow.awaiting.hold(AwaitingJob(job, tuple(missing), since or rules.clock()))
+            log.info("work order %s awaits a price for %s", job.work_order_id, ", ".join(missing))
         return False
     uow.awaiting.release(job.work_order_id)
     period = open_period(period_of(job.completed_at), uow.periods.closed())
@@ -128,14 +130,20 @@ def _try_settle(job: CompletedJob, uow: BillingUnitOfWork, rules: Rules, events:
     return True
 
 
-def _post(uow: BillingUnitOfWork, events: EventWriter, cause: Envelope, settlement: Settlement) -> None:
+def _post(uow: BillingUnitOfWork, events: EventWriter, cause: Envelope | None, settlement: Settlement) -> None:
     uow.settlements.add(settlement)
-    uow.emit(events.follow_on(cause, SettlementPosted(settlement), subject=settlement.ticket_id,
+    announcement = SettlementPosted(settlement)
+    if cause is None:
+        uow.emit(events.envelope(announcement, subject=settlement.ticket_id, region=settlement.region or "all",
+                                 site=settlement.payee, time=settlement.posted_at,
+                                 correlation_id=settlement.ticket_id))
+        return
+    uow.emit(events.follow_on(cause, announcement, subject=settlement.ticket_id,
                               correlation_id=settlement.ticket_id, time=settlement.posted_at,
                               region=settlement.region or cause.region, site=settlement.payee))
 
 
-def _book_penalties(uow: BillingUnitOfWork, rules: Rules, events: EventWriter, cause: Envelope,
+def _book_penalties(uow: BillingUnitOfWork, rules: Rules, events: EventWriter, cause: Envelope | None,
                     ticket_ids: Iterable[str]) -> None:
     """Deducts what each open flag costs once the job it concerns is settled (events come in any order);
     the deduction lands on the statement open now, whatever month the job was in."""
@@ -170,6 +178,23 @@ def _penalty_description(flag: ComplianceFlag) -> str:
     if flag.kind == MISSING_SIGNATURE:
         return f"Penalty: no customer signature on ticket {flag.ticket_id}"
     return f"Penalty: failed satisfaction callback on ticket {flag.ticket_id}"
+
+
+def settle_held_jobs(uow_factory: Callable[[], BillingUnitOfWork], rules: Rules,
+                     events: EventWriter) -> Callable[[datetime], int]:
+    """A periodic sweep: a price and a completion handled at the same moment by two consumers can each miss
+    the other's uncommitted row, leaving a job held although its price is in; the sweep settles it."""
+
+    def run(_now: datetime) -> int:
+        settled = 0
+        with uow_factory() as uow:
+            for held in uow.awaiting.list():
+                if _try_settle(held.job, uow, rules, events, None, since=held.since):
+                    settled += 1
+            uow.commit()
+        return settled
+
+    return run
 
 
 def event_handlers(rules: Rules, events: EventWriter) -> dict[str, Handler]:
