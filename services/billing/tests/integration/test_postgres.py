@@ -24,13 +24,25 @@ pytestmark = pytest.mark.integration
 POSTED_AT = datetime(2026, 11, 21, 9, 15, 30, 123456, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def database_url(pg_database):
+@pytest.fixture(scope="module")
+def migrated_url(pg_database):
+    # One database for the module: each database dropped costs PostgreSQL a checkpoint.
     url = pg_database("billing")
     engine = make_engine(url)
     upgrade(MIGRATIONS, engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def database_url(migrated_url):
+    """The module's database, emptied: every test starts from no rows."""
+    engine = make_engine(migrated_url)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+    return migrated_url
 
 
 @pytest.fixture
