@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from aftersales_shared.timeutil import parse_rfc3339, to_rfc3339
 
@@ -334,6 +334,9 @@ class SqlFlagRepository(AbstractFlagRepository):
 
 
 class AbstractPeriodRepository(abc.ABC):
+    def guard(self, exclusive: bool = False) -> None:
+        """Held to the end of the transaction: booking into periods (shared) against closing one (exclusive)."""
+
     @abc.abstractmethod
     def closed(self) -> set[str]: ...
 
@@ -364,9 +367,21 @@ class AbstractPeriodRepository(abc.ABC):
     def deposits(self, period: str, payee: str | None = None) -> list[Deposit]: ...
 
 
+# Any fixed number: the key of the advisory lock that orders bookings against the closing of a period.
+_PERIOD_LOCK = 0x62696C6C
+
+
 class SqlPeriodRepository(AbstractPeriodRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
+
+    def guard(self, exclusive: bool = False) -> None:
+        # Without it, a job booked while its month is being closed could land in the month after its
+        # statement was taken. Bookings share the lock, so they never wait for each other; SQLite
+        # serialises every writing transaction anyway.
+        if self.connection.dialect.name == "postgresql":
+            function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            self.connection.execute(text(f"SELECT {function}(:key)"), {"key": _PERIOD_LOCK})
 
     def closed(self) -> set[str]:
         return set(self.connection.execute(

@@ -123,6 +123,7 @@ def _try_settle(job: CompletedJob, uow: BillingUnitOfWork, rules: Rules, events:
             log.info("work order %s awaits a price for %s", job.work_order_id, ", ".join(missing))
         return False
     uow.awaiting.release(job.work_order_id)
+    uow.periods.guard()
     period = open_period(period_of(job.completed_at), uow.periods.closed())
     settlement = price_repair(job, schedule, prices, str(uuid.uuid4()), rules.clock(), period)
     _post(uow, events, cause, settlement)
@@ -161,6 +162,7 @@ def _book_penalties(uow: BillingUnitOfWork, rules: Rules, events: EventWriter, c
                 continue
             now = rules.clock()
             first = jobs[0]
+            uow.periods.guard()
             penalty = penalty_settlement(
                 settlement_id=str(uuid.uuid4()), ticket_id=concerned,
                 work_order_id=f"penalty-{flag.flag_id}", payee=first.payee, currency=schedule.currency,

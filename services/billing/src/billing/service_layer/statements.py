@@ -47,6 +47,7 @@ def close_period(uow: BillingUnitOfWork, rules: Rules, period: str) -> list[dict
     now = rules.clock()
     if period >= period_of(now):
         raise PeriodNotOver(period)
+    uow.periods.guard(exclusive=True)
     if period in uow.periods.closed():
         raise PeriodClosed(period)
     payees = sorted({s.payee for s in uow.settlements.in_period(period)}
@@ -83,6 +84,7 @@ def late_list(uow: BillingUnitOfWork, as_of: date) -> list[dict]:
 def record_deposit(uow: BillingUnitOfWork, rules: Rules, payee: str, amount: Decimal, description: str) -> Deposit:
     """A parts deposit paid (positive) or refunded (negative), on the statement open now."""
     now = rules.clock()
+    uow.periods.guard()
     deposit = Deposit(str(uuid.uuid4()), payee, open_period(period_of(now), uow.periods.closed()), amount,
                       description, now)
     uow.periods.add_deposit(deposit)
