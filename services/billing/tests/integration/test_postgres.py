@@ -16,6 +16,7 @@ from billing.config import Settings
 from billing.domain.settlement import Settlement, SettlementLine
 from billing.domain.events import SettlementPosted
 from billing.entrypoints.events import settlement_posted_data
+from billing.service_layer.statements import close_period, statement_of
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from billing_events import catalogue_events
 
@@ -121,5 +122,26 @@ def test_repair_completed_is_settled_once_through_the_bus(database_url, repair_c
             assert connection.execute(select(func.count()).select_from(settlements)).scalar() == 1
             assert connection.execute(select(outbox.c.routing_key)).scalars().all() == [
                 "SettlementPosted.east.SH-01"]
+    finally:
+        billing.runtime.dispose()
+
+
+def test_closing_a_period_on_postgresql_freezes_it_and_a_late_job_lands_in_the_next(database_url, repair_completed):
+    clock = lambda: datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)  # noqa: E731
+    billing = bootstrap(Settings(database_url=database_url), clock=clock)
+    try:
+        bus = billing.runtime.bus
+        for price in catalogue_events():
+            bus.handle(price)
+        bus.handle(repair_completed(ticket_id="T-A", work_order_id="WO-A"))
+        with billing.uow_factory() as uow:
+            (issued,) = close_period(uow, billing.rules, "2026-11")
+        bus.handle(repair_completed(ticket_id="T-B", work_order_id="WO-B"))  # completed in November, reported late
+
+        with billing.uow_factory(read_only=True) as uow:
+            november = statement_of(uow, billing.rules, "SH-01", "2026-11")
+            december = statement_of(uow, billing.rules, "SH-01", "2026-12")
+        assert november == issued and november["warranty_total"] == "265.00"
+        assert december["late_adjustments"] == {"jobs": 1, "amount": "265.00", "tickets": ["T-B"]}
     finally:
         billing.runtime.dispose()

@@ -4,8 +4,10 @@ from datetime import datetime, timezone
 import pytest
 
 from aftersales_shared.bus import EventBus
+from aftersales_shared.envelope import new_envelope
 from aftersales_shared.testing.contract import assert_conforms
 from aftersales_shared.testing.fakes import InMemoryStore
+from aftersales_shared.timeutil import to_rfc3339
 
 from billing.bootstrap import event_writer
 from billing.domain.fees import FeeSchedules
@@ -19,17 +21,18 @@ DEC = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
 
 
-def version(number, since, missing_signature="20.00", failed_callback="30.00", repeat_clawback=True):
+def version(number, since, missing_signature="20.00", failed_callback="30.00", repeat_clawback=True,
+            sla_breach="0.00"):
     return {"version": number, "effective_from": since, "hourly_rate": "120.00", "minimum_call_out": "80.00",
             "warranty_labour": {"default": {"onsite": "60.00", "depot": "45.00", "mail_in": "40.00",
                                             "install": "50.00"}},
             "penalties": {"missing_signature": missing_signature, "failed_callback": failed_callback,
-                          "repeat_clawback": repeat_clawback}}
+                          "repeat_clawback": repeat_clawback, "sla_breach": sla_breach}}
 
 
 SCHEDULES = FeeSchedules.from_mapping({"currency": "CNY", "versions": [
     version(1, "2020-01-01T00:00:00Z"),
-    version(2, "2026-12-01T00:00:00Z", missing_signature="50.00"),
+    version(2, "2026-12-01T00:00:00Z", missing_signature="50.00", sla_breach="15.00"),
 ]})
 
 
@@ -134,3 +137,24 @@ def test_without_clawback_in_the_rules_a_repeat_is_flagged_only(repair_completed
 
     assert [f.kind for f in uow.flags.list()] == ["repeat_repair"]
     assert penalties(uow) == []
+
+
+def sla_breached(ticket_id, breached_at, clock="resolve"):
+    return new_envelope(type="SlaBreached", source="dispatch", subject=ticket_id, region="east", site="SH-01",
+                        correlation_id=ticket_id, time=breached_at,
+                        data={"ticket_id": ticket_id, "work_order_id": "WO-1001", "site": "SH-01", "region": "east",
+                              "clock": clock, "deadline": "2026-11-20T08:00:00Z",
+                              "breached_at": to_rfc3339(breached_at)})
+
+
+def test_a_missed_deadline_costs_what_the_rules_in_force_then_say(bus_and_uow, repair_completed):
+    bus, uow = bus_and_uow
+    bus.handle(sla_breached("T-1001", NOV))  # version 1: flagged, no deduction
+    bus.handle(repair_completed())
+    bus.handle(repair_completed(ticket_id="T-2", work_order_id="WO-2", completed_at=DEC))
+    bus.handle(sla_breached("T-2", DEC, clock="hard_cap"))  # version 2: 15.00
+    bus.handle(sla_breached("T-2", DEC, clock="respond"))  # one flag per ticket
+
+    assert [f.kind for f in uow.flags.list()] == ["sla_breach", "sla_breach"]
+    assert "hard_cap deadline" in uow.flags.for_ticket("T-2")[0].detail
+    assert [(p["ticket_id"], p["totals"]["manufacturer"]) for p in penalties(uow)] == [("T-2", "-15.00")]

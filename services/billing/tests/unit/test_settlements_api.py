@@ -107,7 +107,8 @@ def test_fee_schedule_in_force_and_its_versions(billing, client):
     assert body["hourly_rate"] == "120.00" and body["minimum_call_out"] == "80.00"
     assert body["warranty_labour"]["washing_machine"]["onsite"] == "60.00"
     assert body["travel_bands"][1] == {"up_to_km": "30", "fee": "20.00"}
-    assert body["penalties"] == {"missing_signature": "20.00", "failed_callback": "30.00", "repeat_clawback": True}
+    assert body["penalties"] == {"missing_signature": "20.00", "failed_callback": "30.00", "sla_breach": "0.00",
+                                 "repeat_clawback": True}
     assert "parts" not in body
     assert [v["version"] for v in client.get("/api/v1/fee-schedules").get_json()] == [1]
     assert client.get("/api/v1/fee-schedule?at=2019-01-01T00:00:00Z").status_code == 404

@@ -14,7 +14,8 @@ from .settlement import Settlement
 MISSING_SIGNATURE = "missing_signature"
 FAILED_CALLBACK = "failed_callback"
 REPEAT_REPAIR = "repeat_repair"
-FLAG_KINDS = (MISSING_SIGNATURE, FAILED_CALLBACK, REPEAT_REPAIR)
+SLA_BREACH = "sla_breach"
+FLAG_KINDS = (MISSING_SIGNATURE, FAILED_CALLBACK, REPEAT_REPAIR, SLA_BREACH)
 
 
 @dataclass(frozen=True)
@@ -47,4 +48,6 @@ def penalty_for(flag: ComplianceFlag, rules: PenaltyRules, first_job: Iterable[S
         return rules.missing_signature
     if flag.kind == FAILED_CALLBACK:
         return rules.failed_callback
+    if flag.kind == SLA_BREACH:
+        return rules.sla_breach
     return clawback_amount(first_job) if rules.repeat_clawback else Decimal("0.00")

@@ -25,7 +25,7 @@ _VERSION_KEYS = {
 }
 _OPTIONAL_MONEY = ("inspection_fee", "shipping", "insurance")
 _BAND_KEYS = {"up_to_km", "fee"}
-_PENALTY_KEYS = {"missing_signature", "failed_callback", "repeat_clawback"}
+_PENALTY_KEYS = {"missing_signature", "failed_callback", "sla_breach", "repeat_clawback"}
 
 
 def to_money(amount: Decimal) -> Decimal:
@@ -64,6 +64,7 @@ class PenaltyRules:
 
     missing_signature: Decimal = Decimal("0.00")
     failed_callback: Decimal = Decimal("0.00")
+    sla_breach: Decimal = Decimal("0.00")
     # A repeat repair claws back the labour fee the manufacturer paid for the first job.
     repeat_clawback: bool = True
 
@@ -208,6 +209,7 @@ def _parse_penalties(raw: Any) -> PenaltyRules:
     return PenaltyRules(
         missing_signature=_parse_money(rules.get("missing_signature", "0.00"), "penalties.missing_signature"),
         failed_callback=_parse_money(rules.get("failed_callback", "0.00"), "penalties.failed_callback"),
+        sla_breach=_parse_money(rules.get("sla_breach", "0.00"), "penalties.sla_breach"),
         repeat_clawback=clawback,
     )
 

@@ -124,9 +124,21 @@ class CallbackCompletedReader(EventReader):
     completed_at = Timestamp(required=True)
 
 
+class SlaBreachedReader(EventReader):
+    """Dispatch's missed deadline; a penalty when the rules in force set one."""
+
+    ticket_id = _id(required=True)
+    work_order_id = Text(200, allow_none=True)
+    # Words only read into the flag's text: a clock dispatch adds later must not stop billing.
+    clock = Text(32, min_length=1, required=True)
+    deadline = Timestamp(required=True)
+    breached_at = Timestamp(required=True)
+
+
 INCOMING_SCHEMAS = {
     "RepairCompleted": RepairCompletedReader(),
     "PartPriceChanged": PartPriceChangedReader(),
     "CallbackCompleted": CallbackCompletedReader(),
+    "SlaBreached": SlaBreachedReader(),
 }
 

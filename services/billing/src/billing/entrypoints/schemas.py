@@ -35,6 +35,7 @@ class TravelBandOut(Schema):
 class PenaltiesOut(Schema):
     missing_signature = Money()
     failed_callback = Money()
+    sla_breach = Money()
     repeat_clawback = fields.Boolean()
 
 

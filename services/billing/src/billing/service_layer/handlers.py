@@ -17,7 +17,7 @@ from aftersales_shared.outgoing import EventWriter
 from ..adapters.repository import AwaitingJob
 from ..domain.catalogue import PartPrice
 from ..domain.compliance import (
-    FAILED_CALLBACK, MISSING_SIGNATURE, REPEAT_REPAIR, ComplianceFlag, penalty_for,
+    FAILED_CALLBACK, MISSING_SIGNATURE, REPEAT_REPAIR, SLA_BREACH, ComplianceFlag, penalty_for,
 )
 from ..domain.events import SettlementPosted
 from ..domain.fees import FeeSchedules
@@ -106,6 +106,14 @@ def record_callback(event: Envelope, uow: BillingUnitOfWork, rules: Rules, event
         _book_penalties(uow, rules, events, event, [data["ticket_id"]])
 
 
+def record_sla_breach(event: Envelope, uow: BillingUnitOfWork, rules: Rules, events: EventWriter) -> None:
+    """Dispatch missed a deadline on the job: a flag, and the deduction the rules in force set for it."""
+    data = event.data
+    if _flag(uow, data["ticket_id"], SLA_BREACH, f"The {data['clock']} deadline {data['deadline'].isoformat()} "
+             f"was missed (work order {data.get('work_order_id') or '-'}).", data["breached_at"]):
+        _book_penalties(uow, rules, events, event, [data["ticket_id"]])
+
+
 def _flag(uow: BillingUnitOfWork, ticket_id: str, kind: str, detail: str, at: datetime,
           repeat_of: str | None = None) -> bool:
     return uow.flags.raise_flag(ComplianceFlag(str(uuid.uuid4()), ticket_id, kind, detail, at, repeat_of))
@@ -179,6 +187,8 @@ def _penalty_description(flag: ComplianceFlag) -> str:
         return f"Clawback of the labour fee of ticket {flag.repeat_of}: repeat repair {flag.ticket_id}"
     if flag.kind == MISSING_SIGNATURE:
         return f"Penalty: no customer signature on ticket {flag.ticket_id}"
+    if flag.kind == SLA_BREACH:
+        return f"Penalty: service deadline missed on ticket {flag.ticket_id}"
     return f"Penalty: failed satisfaction callback on ticket {flag.ticket_id}"
 
 
@@ -205,4 +215,5 @@ def event_handlers(rules: Rules, events: EventWriter) -> dict[str, Handler]:
         "RepairCompleted": partial(settle_completed_repair, rules=rules, events=events),
         "PartPriceChanged": partial(record_part_price, rules=rules, events=events),
         "CallbackCompleted": partial(record_callback, rules=rules, events=events),
+        "SlaBreached": partial(record_sla_breach, rules=rules, events=events),
     }
