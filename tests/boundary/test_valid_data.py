@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import schemathesis
 
+from aftersales_shared.envelope import new_envelope
 from aftersales_shared.testing import events
 
 from .schemathesis_run import config
@@ -103,15 +104,28 @@ def test_billing_the_settlement_of_a_repair(running):
     call = Client(api.app)
     assert api.bus.handle(events.repair_completed(
         "T-1", product={"category": "washing_machine"}, parts_used=[{"part_no": "PCB-100", "qty": 1}])) is True
+    [held] = call("GET /api/v1/awaiting-price", 200)
+    assert held["waiting_for"] == ["PCB-100"]
+    # Inventory publishes the part's price; the held job is settled with it.
+    assert api.bus.handle(new_envelope(
+        type="PartPriceChanged", source="inventory", subject="PCB-100", region="all", site="all",
+        correlation_id="PCB-100", time=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        data={"part_no": "PCB-100", "description": "Main board", "category": "boards", "unit_cost": "180.00",
+              "list_price": "260.00", "returnable": True, "revision": 1, "effective_at": "2026-01-01T00:00:00Z"},
+    )) is True
 
     [settlement] = call("GET /api/v1/settlements", 200, query={"ticket_id": "T-1"})
     again = call("GET /api/v1/settlements/{settlement_id}", 200,
                  path_parameters={"settlement_id": settlement["settlement_id"]})
     schedule = call("GET /api/v1/fee-schedule", 200)
+    statement = call("GET /api/v1/statements/{payee}/{period}", 200,
+                     path_parameters={"payee": settlement["payee"], "period": settlement["period"]})
 
     assert again == settlement
     assert settlement["totals"]["manufacturer"] != "0.00"
-    assert "PCB-100" in schedule["parts"]
+    assert "parts" not in schedule
+    assert statement["warranty_total"] == settlement["totals"]["manufacturer"]
+    assert call("GET /api/v1/awaiting-price", 200) == []
     call("GET /api/v1/settlements/{settlement_id}", 404, path_parameters={"settlement_id": "no-such"})
 
 

@@ -24,7 +24,7 @@ BINDINGS = {
                "RepairCompleted.#", "SettlementPosted.#"},
     "dispatch": {"TicketCreated.#", "PartReserved.#", "PartReservationFailed.#"},
     "inventory": {"TicketCreated.#", "RepairCompleted.#"},
-    "billing": {"RepairCompleted.#"},
+    "billing": {"RepairCompleted.#", "PartPriceChanged.#", "CallbackCompleted.#", "SlaBreached.#"},
     "fracas": {"TicketCreated.#", "RepairCompleted.#", "SettlementPosted.#"},
 }
 SECRETS = {"POSTGRES_PASSWORD", "RABBITMQ_ADMIN_PASSWORD"} | {

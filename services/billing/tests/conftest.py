@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 
 from aftersales_shared.envelope import Envelope
 from aftersales_shared.testing import events
 
+from billing_events import COMPLETED_AT
+
 pytest_plugins = ["aftersales_shared.testing.fixtures"]
 
-COMPLETED_AT = datetime(2026, 11, 20, 10, 30, tzinfo=timezone.utc)
 REPAIR_COMPLETED_DATA = {
     "work_order_id": "WO-1001",
     "engineer_id": "E-07",
@@ -36,9 +37,13 @@ REPAIR_COMPLETED_DATA = {
 def repair_completed():
     """Factory: a RepairCompleted v1 envelope as dispatch sends it; keyword arguments replace data fields."""
 
-    def make(*, site: str = "SH-01", region: str = "east", ticket_id: str = "T-1001", **changes) -> Envelope:
-        event = events.repair_completed(ticket_id, completed_at=COMPLETED_AT, site=site, region=region,
+    def make(*, site: str = "SH-01", region: str = "east", ticket_id: str = "T-1001",
+             completed_at: datetime | str = COMPLETED_AT, **changes) -> Envelope:
+        if isinstance(completed_at, str):  # a malformed time, to be refused
+            changes["completed_at"], completed_at = completed_at, COMPLETED_AT
+        event = events.repair_completed(ticket_id, completed_at=completed_at, site=site, region=region,
                                         **REPAIR_COMPLETED_DATA)
         return event.with_data({**event.data, **changes})
 
     return make
+

@@ -9,15 +9,16 @@ from aftersales_shared.bus import EventBus
 from aftersales_shared.config import ConfigError
 from aftersales_shared.db import make_engine
 from aftersales_shared.outgoing import EventWriter
+from aftersales_shared.periodic import PeriodicJob
 from aftersales_shared.runtime import ServiceRuntime
 from aftersales_shared.timeutil import utcnow
 
 from .adapters.fee_schedule import load_default_schedule, load_schedule
 from .adapters.tables import metadata, outbox
 from .config import Settings
-from .domain.fees import FeeSchedule
+from .domain.fees import FeeSchedules
 from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
-from .service_layer.handlers import Rules, event_handlers
+from .service_layer.handlers import Rules, event_handlers, settle_held_jobs
 from .service_layer.unit_of_work import BillingUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -26,7 +27,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 @dataclass
 class Billing:
     runtime: ServiceRuntime
-    uow_factory: Callable[[], BillingUnitOfWork]
+    uow_factory: Callable[..., BillingUnitOfWork]
     rules: Rules
 
 
@@ -35,7 +36,7 @@ def event_writer() -> EventWriter:
     return EventWriter("billing", OUTGOING)
 
 
-def fee_schedule(settings: Settings) -> FeeSchedule:
+def fee_schedule(settings: Settings) -> FeeSchedules:
     """Read once at start-up: a schedule that cannot be read stops the service before it prices anything."""
     if settings.fee_schedule_path is None:
         return load_default_schedule()
@@ -49,12 +50,14 @@ def fee_schedule(settings: Settings) -> FeeSchedule:
 
 def bootstrap(settings: Settings | None = None, clock=utcnow) -> Billing:
     settings = settings or Settings.from_env()
-    rules = Rules(schedule=fee_schedule(settings), clock=clock)
+    rules = Rules(schedules=fee_schedule(settings), clock=clock)
     engine = make_engine(settings.database_url)
-    uow_factory = lambda: BillingUnitOfWork(engine)  # noqa: E731
+    uow_factory = lambda read_only=False: BillingUnitOfWork(engine, read_only=read_only)  # noqa: E731
     runtime = ServiceRuntime(
         service="billing", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
         migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(rules, event_writer()), INCOMING_SCHEMAS),
+        periodic_jobs=(PeriodicJob("settle-held-jobs", settings.held_jobs_every_seconds,
+                                   settle_held_jobs(uow_factory, rules, event_writer())),),
     )
     return Billing(runtime, uow_factory, rules)
 

@@ -16,20 +16,34 @@ from billing.config import Settings
 from billing.domain.settlement import Settlement, SettlementLine
 from billing.domain.events import SettlementPosted
 from billing.entrypoints.events import settlement_posted_data
+from billing.service_layer.statements import close_period, statement_of
 from billing.service_layer.unit_of_work import BillingUnitOfWork
+from billing_events import catalogue_events
 
 pytestmark = pytest.mark.integration
 
 POSTED_AT = datetime(2026, 11, 21, 9, 15, 30, 123456, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def database_url(pg_database):
+@pytest.fixture(scope="module")
+def migrated_url(pg_database):
+    # One database for the module: each database dropped costs PostgreSQL a checkpoint.
     url = pg_database("billing")
     engine = make_engine(url)
     upgrade(MIGRATIONS, engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def database_url(migrated_url):
+    """The module's database, emptied: every test starts from no rows."""
+    engine = make_engine(migrated_url)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+    return migrated_url
 
 
 @pytest.fixture
@@ -98,6 +112,8 @@ def test_repair_completed_is_settled_once_through_the_bus(database_url, repair_c
     billing = bootstrap(Settings(database_url=database_url))
     event = repair_completed()
     try:
+        for price in catalogue_events():
+            assert billing.runtime.bus.handle(price) is True
         assert billing.runtime.bus.handle(event) is True
         assert billing.runtime.bus.handle(event) is False
         assert billing.runtime.bus.handle(repair_completed(labour_minutes=600)) is True
@@ -106,5 +122,26 @@ def test_repair_completed_is_settled_once_through_the_bus(database_url, repair_c
             assert connection.execute(select(func.count()).select_from(settlements)).scalar() == 1
             assert connection.execute(select(outbox.c.routing_key)).scalars().all() == [
                 "SettlementPosted.east.SH-01"]
+    finally:
+        billing.runtime.dispose()
+
+
+def test_closing_a_period_on_postgresql_freezes_it_and_a_late_job_lands_in_the_next(database_url, repair_completed):
+    clock = lambda: datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)  # noqa: E731
+    billing = bootstrap(Settings(database_url=database_url), clock=clock)
+    try:
+        bus = billing.runtime.bus
+        for price in catalogue_events():
+            bus.handle(price)
+        bus.handle(repair_completed(ticket_id="T-A", work_order_id="WO-A"))
+        with billing.uow_factory() as uow:
+            (issued,) = close_period(uow, billing.rules, "2026-11")
+        bus.handle(repair_completed(ticket_id="T-B", work_order_id="WO-B"))  # completed in November, reported late
+
+        with billing.uow_factory(read_only=True) as uow:
+            november = statement_of(uow, billing.rules, "SH-01", "2026-11")
+            december = statement_of(uow, billing.rules, "SH-01", "2026-12")
+        assert november == issued and november["warranty_total"] == "265.00"
+        assert december["late_adjustments"] == {"jobs": 1, "amount": "265.00", "tickets": ["T-B"]}
     finally:
         billing.runtime.dispose()

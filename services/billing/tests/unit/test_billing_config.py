@@ -9,12 +9,9 @@ from billing.config import Settings
 
 
 def schedule_file(tmp_path, **changes):
-    data = {
-        "currency": "USD", "hourly_rate": "95.00", "minimum_call_out": "60.00",
-        "warranty_labour": {"default": {"onsite": "50.00"}},
-        "parts": {"PCB-100": {"cost": "100.00", "list_price": "150.00"}},
-    }
-    data.update(changes)
+    version = {"hourly_rate": "95.00", "minimum_call_out": "60.00", "warranty_labour": {"default": {"onsite": "50.00"}}}
+    version.update(changes)
+    data = {"currency": "USD", "versions": [version]}
     path = tmp_path / "fees.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return str(path)
@@ -30,6 +27,7 @@ def test_settings_from_the_environment():
 
 def test_without_an_override_the_packaged_schedule_is_in_force():
     assert fee_schedule(Settings()).currency == "CNY"
+    assert [v.version for v in fee_schedule(Settings()).versions] == [1]
 
 
 def test_fee_schedule_path_overrides_the_packaged_schedule(tmp_path):
@@ -37,15 +35,15 @@ def test_fee_schedule_path_overrides_the_packaged_schedule(tmp_path):
 
     container = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}", fee_schedule_path=path))
 
-    assert container.rules.schedule.currency == "USD"
+    assert container.rules.schedules.currency == "USD"
     assert str(container.rules.schedule.hourly_rate) == "95.00"
     container.runtime.dispose()
 
 
 @pytest.mark.parametrize("changes, key", [
-    ({"hourly_rate": 95.5}, "hourly_rate"),
-    ({"parts": {"PCB-100": {"cost": "100.00"}}}, "parts.PCB-100.list_price"),
-    ({"warranty_labour": {"tv": {"onsite": "1.00", "by_drone": "2.00"}}}, "warranty_labour.tv.by_drone"),
+    ({"hourly_rate": 95.5}, "versions[0].hourly_rate"),
+    ({"parts": {"PCB-100": {"cost": "100.00"}}}, "versions[0].parts"),
+    ({"warranty_labour": {"tv": {"onsite": "1.00", "by_drone": "2.00"}}}, "versions[0].warranty_labour.tv.by_drone"),
 ])
 def test_a_bad_schedule_file_stops_start_up_naming_the_file_and_the_key(tmp_path, changes, key):
     path = schedule_file(tmp_path, **changes)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from aftersales_shared.boundary import (
-    LINE_KINDS, PAYERS, SERVICE_TYPES, WARRANTY_STATUSES, Choice, EventReader, Integer, Money, Text, Timestamp,
+    LINE_KINDS, OUTCOMES, PAYERS, SERVICE_TYPES, WARRANTY_STATUSES, Boolean, Choice, EventReader, Integer, Money,
+    Text, Timestamp,
 )
 from ..domain.events import SettlementPosted
 
@@ -92,7 +93,52 @@ class RepairCompletedReader(EventReader):
     parts_used = fields.List(fields.Nested(_PartUsed), required=True)
     completed_at = Timestamp(required=True)
     product = fields.Nested(_Product, required=True)
+    outcome = Choice(OUTCOMES, required=True)
+    # Optional: compliance flags and the out-of-warranty travel band.
+    customer_signed = Boolean(allow_none=True)
+    repeat_of = _id(allow_none=True)
+    travel_km = fields.Decimal(allow_none=True, allow_nan=False, validate=validate.Range(0, 100000))
 
 
-INCOMING_SCHEMAS = {"RepairCompleted": RepairCompletedReader()}
+class PartPriceChangedReader(EventReader):
+    """Inventory's catalogue change: what billing keeps in its price replica."""
+
+    part_no = _id(required=True)
+    description = Text(4000, allow_none=True)
+    category = Text(100, allow_none=True)
+    unit_cost = Money(integer_digits=10, signed=False, required=True)
+    list_price = Money(integer_digits=10, signed=False, allow_none=True)
+    returnable = Boolean(allow_none=True)
+    revision = Integer(1, required=True)
+    effective_at = Timestamp(required=True)
+
+
+class CallbackCompletedReader(EventReader):
+    """Intake's satisfaction callback; a failed one is a compliance flag on the job."""
+
+    ticket_id = _id(required=True)
+    outcome = Choice(("done", "failed"), required=True)
+    score = Integer(1, 5, allow_none=True)
+    remarks = Text(4000, allow_none=True)
+    attempts = Integer(0, allow_none=True)
+    completed_at = Timestamp(required=True)
+
+
+class SlaBreachedReader(EventReader):
+    """Dispatch's missed deadline; a penalty when the rules in force set one."""
+
+    ticket_id = _id(required=True)
+    work_order_id = Text(200, allow_none=True)
+    # Words only read into the flag's text: a clock dispatch adds later must not stop billing.
+    clock = Text(32, min_length=1, required=True)
+    deadline = Timestamp(required=True)
+    breached_at = Timestamp(required=True)
+
+
+INCOMING_SCHEMAS = {
+    "RepairCompleted": RepairCompletedReader(),
+    "PartPriceChanged": PartPriceChangedReader(),
+    "CallbackCompleted": CallbackCompletedReader(),
+    "SlaBreached": SlaBreachedReader(),
+}
 

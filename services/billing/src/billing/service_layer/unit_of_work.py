@@ -1,14 +1,26 @@
 from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
-from ..adapters.repository import AbstractSettlementRepository, SqlSettlementRepository
+from ..adapters.repository import (
+    AbstractAwaitingRepository, AbstractFlagRepository, AbstractPeriodRepository, AbstractPriceRepository,
+    AbstractSettlementRepository, SqlAwaitingRepository, SqlFlagRepository, SqlPeriodRepository,
+    SqlPriceRepository, SqlSettlementRepository,
+)
 from ..adapters.tables import inbox, outbox
 
 
 class BillingUnitOfWork(SqlAlchemyUnitOfWork):
     settlements: AbstractSettlementRepository
+    prices: AbstractPriceRepository
+    awaiting: AbstractAwaitingRepository
+    flags: AbstractFlagRepository
+    periods: AbstractPeriodRepository
 
-    def __init__(self, engine):
-        super().__init__(engine, outbox, inbox)
+    def __init__(self, engine, read_only: bool = False):
+        super().__init__(engine, outbox, inbox, read_only=read_only)
 
     def open_repositories(self, connection) -> None:
         self.settlements = SqlSettlementRepository(connection)
+        self.prices = SqlPriceRepository(connection)
+        self.awaiting = SqlAwaitingRepository(connection)
+        self.flags = SqlFlagRepository(connection)
+        self.periods = SqlPeriodRepository(connection)
