@@ -30,10 +30,12 @@ class Clock:
 def ticket_created(ticket_id: str | None = None, *, site: str = "SH-01", region: str = "east",
                    category: str = "television", warranty: str = "in_warranty",
                    created_at: datetime = ACCEPTED_AT, purchase_date: str | None = "2025-06-01",
-                   service_type: str = "onsite", **data_overrides) -> Envelope:
-    """TicketCreated as intake publishes it (every field of the contract, so the readers see the real thing)."""
+                   service_type: str = "onsite", parts: list | None = None, **data_overrides) -> Envelope:
+    """TicketCreated as intake publishes it (every field of the contract, so the readers see the real thing).
+
+    No parts expected unless given: a ticket expecting parts waits for PartReserved."""
     return events.ticket_created(
-        ticket_id, created_at=created_at, site=site, region=region, service_type=service_type,
+        ticket_id, created_at=created_at, site=site, region=region, service_type=service_type, parts=parts or [],
         product={"category": category, "purchase_date": purchase_date},
         warranty={"status": warranty, "expires_on": "2026-06-01" if purchase_date else None}, **data_overrides,
     )

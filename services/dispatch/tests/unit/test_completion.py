@@ -142,7 +142,7 @@ def test_the_loser_of_a_completion_race_emits_nothing(open_work_order, store, cl
         def _begin(self):
             super()._begin()
             stale = copy.deepcopy(work_order)
-            self.work_orders.get = lambda work_order_id: stale
+            self.work_orders.get = lambda work_order_id, for_update=False: stale
 
     complete(lambda: FakeUnitOfWork(store), clock, work_order.id)
     with pytest.raises(AlreadyCompleted):
