@@ -324,3 +324,25 @@ def test_depot_units_not_back_within_three_working_days_are_listed(client, dispa
     clock.advance(minutes=2)
     [late] = client.get(overdue).json
     assert (late["work_order_id"], late["due"]) == (work_order["id"], "2026-03-13T10:00:00Z")
+
+
+def test_a_calendar_is_set_and_read_back_and_a_bad_one_is_refused(client):
+    path = "/api/v1/sites/SH-01/calendar"
+    assert client.get(path).json["hours"]["mon"] == "00:00-24:00"
+    body = {"time_zone": "Asia/Shanghai", "hours": {"mon": "09:00-18:00", "sat": "10:00-14:00"},
+            "holidays": ["2026-10-01"]}
+    assert client.put(path, json=body).json["recomputed_work_orders"] == 0
+    assert client.get(path).json == {**body, "site": "SH-01", "recomputed_work_orders": None}
+    assert client.put(path, json={**body, "time_zone": "Mars/Olympus"}).status_code == 422
+    assert client.put(path, json={**body, "hours": {"mon": "18:00-09:00"}}).status_code == 422
+    assert client.put(path, json={**body, "hours": {"someday": "09:00-18:00"}}).status_code in (400, 422)
+    assert client.get(path).json["time_zone"] == "Asia/Shanghai"
+
+
+def test_an_engineer_change_must_change_something(client, dispatch):
+    register(client)
+    assert client.patch(f"{ENGINEERS}/E-1", json={}).status_code in (400, 422)
+    assert client.patch(f"{ENGINEERS}/E-9", json={"status": "off"}).status_code == 404
+    assert client.patch(f"{ENGINEERS}/E-1", json={"shift_start": "08:00"}).status_code == 422
+    changed = client.patch(f"{ENGINEERS}/E-1", json={"shift_start": "22:00", "shift_end": "06:00"}).json
+    assert (changed["shift_start"], changed["shift_end"], changed["status"]) == ("22:00", "06:00", "available")

@@ -5,7 +5,8 @@ import abc
 import hashlib
 from datetime import date, datetime, time
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.engineers import AVAILABLE, MAX_LOAD, Engineer
 from ..domain.sla import ALWAYS_OPEN, ClockState, WorkingCalendar
@@ -342,12 +343,16 @@ class SqlClockRepository(AbstractClockRepository):
         self.connection = connection
 
     def put(self, states: list[ClockState]) -> None:
-        for state in states:
-            values = {name: getattr(state, name) for name in _CLOCK_COLUMNS}
-            key = and_(sla_clocks.c.work_order_id == state.work_order_id, sla_clocks.c.clock == state.clock)
-            if not self.connection.execute(update(sla_clocks).where(key).values(**values)).rowcount:
-                self.connection.execute(insert(sla_clocks).values(
-                    work_order_id=state.work_order_id, clock=state.clock, **values))
+        if not states:
+            return
+        # One upsert for all of a work order's clocks; breached_at is not among the columns it sets.
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(sla_clocks).values([
+            {"work_order_id": state.work_order_id, "clock": state.clock,
+             **{name: getattr(state, name) for name in _CLOCK_COLUMNS}} for state in states])
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=[sla_clocks.c.work_order_id, sla_clocks.c.clock],
+            set_={name: statement.excluded[name] for name in _CLOCK_COLUMNS}))
 
     def due(self, now: datetime, limit: int = 500) -> list[ClockState]:
         rows = self.connection.execute(
@@ -379,15 +384,19 @@ class SqlClockRepository(AbstractClockRepository):
 class SqlCalendarRepository(AbstractCalendarRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
+        self._read: dict[str, WorkingCalendar] = {}  # within one transaction a calendar is read once
 
     def get(self, site: str) -> WorkingCalendar:
-        row = self.connection.execute(select(site_calendars).where(site_calendars.c.site == site)).mappings().first()
-        if row is None:
-            return ALWAYS_OPEN
-        return WorkingCalendar(row["time_zone"], {day: tuple(span) for day, span in row["hours"].items()},
-                               frozenset(date.fromisoformat(d) for d in row["holidays"]))
+        if site not in self._read:
+            row = self.connection.execute(
+                select(site_calendars).where(site_calendars.c.site == site)).mappings().first()
+            self._read[site] = ALWAYS_OPEN if row is None else WorkingCalendar(
+                row["time_zone"], {day: tuple(span) for day, span in row["hours"].items()},
+                frozenset(date.fromisoformat(d) for d in row["holidays"]))
+        return self._read[site]
 
     def put(self, site: str, calendar: WorkingCalendar, at: datetime) -> None:
+        self._read[site] = calendar
         values = {"time_zone": calendar.time_zone, "hours": {d: list(s) for d, s in calendar.hours.items()},
                   "holidays": sorted(d.isoformat() for d in calendar.holidays), "updated_at": at}
         if not self.connection.execute(update(site_calendars).where(site_calendars.c.site == site)

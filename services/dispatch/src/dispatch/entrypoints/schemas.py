@@ -1,7 +1,7 @@
 """HTTP bodies of dispatch's API."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from aftersales_shared.boundary import (
     OUTCOMES, WARRANTY_STATUSES, Boolean, Choice, Code, Integer, Text, Timestamp,
@@ -41,6 +41,11 @@ class EngineerChange(Schema):
     status = Choice(ENGINEER_STATUSES)
     shift_start = Text(5, validate=HHMM, allow_none=True)
     shift_end = Text(5, validate=HHMM, allow_none=True)
+
+    @validates_schema
+    def something_to_change(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("Give status, or shift_start and shift_end.", "status")
 
 
 class EngineerPath(Schema):
@@ -99,10 +104,13 @@ class ReassignIn(Schema):
     reason = Text(1000, min_length=1, required=True)
 
 
+HoursIn = Schema.from_dict({day: Text(11, validate=HOURS) for day in WEEKDAYS}, name="HoursIn")
+
+
 class CalendarIn(Schema):
     time_zone = Text(64, min_length=1, required=True, metadata={"description": "IANA name, e.g. Asia/Shanghai."})
-    hours = fields.Dict(keys=fields.String(validate=validate.OneOf(WEEKDAYS)), values=Text(11, validate=HOURS),
-                        required=True, metadata={"description": "Working hours per weekday; a day left out is closed."})
+    hours = fields.Nested(HoursIn, required=True,
+                          metadata={"description": "Working hours per weekday, HH:MM-HH:MM; a day left out is closed."})
     holidays = fields.List(fields.Date(), load_default=list, validate=validate.Length(max=400))
 
 
@@ -111,7 +119,7 @@ class CalendarOut(Schema):
     time_zone = fields.String()
     hours = fields.Dict(keys=fields.String(), values=fields.String())
     holidays = fields.List(fields.Date())
-    recomputed_work_orders = fields.Integer()
+    recomputed_work_orders = fields.Integer(allow_none=True, metadata={"description": "Only when it was set."})
 
 
 class ClockOut(Schema):

@@ -79,11 +79,13 @@ def _save(work_order: WorkOrder, uow: DispatchUnitOfWork) -> None:
     _refresh_clocks(work_order, uow)
 
 
-def _refresh_clocks(work_order: WorkOrder, uow: DispatchUnitOfWork) -> None:
+def _refresh_clocks(work_order: WorkOrder, uow: DispatchUnitOfWork, history=None) -> None:
+    """``history``: the whole of it when the caller has it (a new work order's), else it is read back."""
     if work_order.status == AWAITING_QUOTE:
         return
     calendar = uow.calendars.get(work_order.site)
-    uow.clocks.put(clocks_of(work_order, uow.work_orders.history(work_order.id), calendar))
+    history = uow.work_orders.history(work_order.id) if history is None else history
+    uow.clocks.put(clocks_of(work_order, history, calendar))
 
 
 def _release(work_order: WorkOrder, engineer_id: str | None, uow: DispatchUnitOfWork) -> None:
@@ -120,8 +122,9 @@ def open_work_order(event: Envelope, uow: DispatchUnitOfWork, clock: Clock = utc
     elif facts.get("quote_accepted_at"):
         work_order.open(now, accepted_at=facts["quote_accepted_at"])
     _try_assign(work_order, uow, now, events, cause=event)
+    history = list(work_order.pending)
     uow.work_orders.add(work_order)
-    _refresh_clocks(work_order, uow)
+    _refresh_clocks(work_order, uow, history)
 
 
 def accept_quote(event: Envelope, uow: DispatchUnitOfWork, clock: Clock = utcnow, *, events: EventWriter) -> None:
