@@ -35,6 +35,7 @@ faults: $(STAMP)
 # (see `$(PY) bench/bench.py --help`).
 bench: $(STAMP) wrk
 	$(PY) bench/bench.py $(BENCH_ARGS)
+	$(PY) bench/dispatch_assignment.py
 
 bench-quick: $(STAMP)
 	$(PY) bench/bench.py --quick $(BENCH_ARGS)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from aftersales_shared.envelope import Envelope
 from aftersales_shared.testing import events
+from aftersales_shared.timeutil import to_rfc3339
 
 from dispatch.domain.work_orders import Completion, Failure, PartUsed
 from dispatch.service_layer.commands import RegisterEngineer
@@ -30,10 +31,12 @@ class Clock:
 def ticket_created(ticket_id: str | None = None, *, site: str = "SH-01", region: str = "east",
                    category: str = "television", warranty: str = "in_warranty",
                    created_at: datetime = ACCEPTED_AT, purchase_date: str | None = "2025-06-01",
-                   service_type: str = "onsite", **data_overrides) -> Envelope:
-    """TicketCreated as intake publishes it (every field of the contract, so the readers see the real thing)."""
+                   service_type: str = "onsite", parts: list | None = None, **data_overrides) -> Envelope:
+    """TicketCreated as intake publishes it (every field of the contract, so the readers see the real thing).
+
+    No parts expected unless given: a ticket expecting parts waits for PartReserved."""
     return events.ticket_created(
-        ticket_id, created_at=created_at, site=site, region=region, service_type=service_type,
+        ticket_id, created_at=created_at, site=site, region=region, service_type=service_type, parts=parts or [],
         product={"category": category, "purchase_date": purchase_date},
         warranty={"status": warranty, "expires_on": "2026-06-01" if purchase_date else None}, **data_overrides,
     )
@@ -91,3 +94,17 @@ _ENGINEER_BODY = {"engineer_id": "E-1", "name": "Li Wei", "site": "SH-01", "regi
 
 def engineer_body(**overrides) -> dict:
     return {**copy.deepcopy(_ENGINEER_BODY), **overrides}
+
+
+def quote_accepted(ticket_id: str, accepted_at: datetime = ACCEPTED_AT + timedelta(minutes=20), *,
+                   site: str = "SH-01", region: str = "east") -> Envelope:
+    return events._envelope("QuoteAccepted", "intake", ticket_id, accepted_at, {
+        "ticket_id": ticket_id, "site": site, "region": region, "amount": "120.00",
+        "accepted_at": to_rfc3339(accepted_at)}, site, region)
+
+
+def ticket_cancelled(ticket_id: str, cancelled_at: datetime = ACCEPTED_AT + timedelta(minutes=15), *,
+                     site: str = "SH-01", region: str = "east", reason: str = "customer fixed it") -> Envelope:
+    return events._envelope("TicketCancelled", "intake", ticket_id, cancelled_at, {
+        "ticket_id": ticket_id, "site": site, "region": region, "reason": reason,
+        "cancelled_at": to_rfc3339(cancelled_at)}, site, region)

@@ -72,7 +72,8 @@ class _ReadsThenWaits(SqlWorkOrderRepository):
         super().__init__(connection)
         self.barrier = barrier
 
-    def get(self, work_order_id):
+    def get(self, work_order_id, for_update=False):
+        # Read without the row lock, as a stale reader would: the version check must stop the second writer.
         found = super().get(work_order_id)
         self.barrier.wait(BARRIER_TIMEOUT)
         return found

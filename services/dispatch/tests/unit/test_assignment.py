@@ -55,9 +55,9 @@ def test_a_ticket_goes_to_an_available_engineer_of_its_site_with_the_skill(bus, 
 
 @pytest.mark.parametrize("who", [
     {"skills": ("washer",)},
-    {"site": "BJ-02"},
+    {"site": "BJ-02", "region": "north"},
     {"available": False},
-], ids=["without-the-skill", "of-another-site", "unavailable"])
+], ids=["without-the-skill", "of-another-site-and-region", "unavailable"])
 def test_nobody_fits_leaves_the_work_order_unassigned(bus, store, uow_factory, register, who):
     register("E-1", **who)
 
@@ -71,7 +71,7 @@ def test_nobody_fits_leaves_the_work_order_unassigned(bus, store, uow_factory, r
 
 def test_only_engineers_who_fit_are_considered(bus, uow_factory, register):
     register("E-1", skills=("washer",))
-    register("E-2", site="BJ-02")
+    register("E-2", site="BJ-02", region="north")
     register("E-3", available=False)
     register("E-9", skills=("washer", "television"))
 
@@ -109,7 +109,7 @@ def test_registering_an_engineer_takes_the_waiting_work_orders_oldest_ticket_fir
         bus, store, uow_factory, register, clock):
     newer = open_ticket(bus, uow_factory, created_at=ACCEPTED_AT + timedelta(minutes=10))
     older = open_ticket(bus, uow_factory, created_at=ACCEPTED_AT)
-    elsewhere = open_ticket(bus, uow_factory, site="BJ-02")
+    elsewhere = open_ticket(bus, uow_factory, site="BJ-02", region="north")
     other_skill = open_ticket(bus, uow_factory, category="washer")
     clock.advance(minutes=30)
 

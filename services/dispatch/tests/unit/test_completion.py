@@ -64,6 +64,7 @@ def test_completing_records_the_job_and_announces_repair_completed(open_work_ord
         "product": {"model": "TV-55X", "serial": "SN-0001", "category": "television",
                     "purchase_date": "2025-06-01", "batch": "B2405"},
         "customer_signed": True, "satisfaction": 5,
+        "repeat_of": None, "travel_km": None, "site": "SH-01", "region": "east",
     }
     with uow_factory() as uow:
         stored = uow.work_orders.get(work_order.id)
@@ -142,7 +143,7 @@ def test_the_loser_of_a_completion_race_emits_nothing(open_work_order, store, cl
         def _begin(self):
             super()._begin()
             stale = copy.deepcopy(work_order)
-            self.work_orders.get = lambda work_order_id: stale
+            self.work_orders.get = lambda work_order_id, for_update=False: stale
 
     complete(lambda: FakeUnitOfWork(store), clock, work_order.id)
     with pytest.raises(AlreadyCompleted):

@@ -1,16 +1,24 @@
-"""Engineers, work orders and parts reports, in dispatch's database."""
+"""Engineers, work orders, their history and clocks, site calendars and parts reports, in dispatch's database."""
 from __future__ import annotations
 
 import abc
 import hashlib
+from datetime import date, datetime, time
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain.engineers import Engineer
+from ..domain.engineers import AVAILABLE, MAX_LOAD, Engineer
+from ..domain.sla import ALWAYS_OPEN, ClockState, WorkingCalendar
 from ..domain.work_orders import (
-    ASSIGNED, COMPLETED, UNASSIGNED, Completion, Failure, PartsReport, PartUsed, Product, Sla, WorkOrder,
+    AWAITING_QUOTE, TERMINAL, Completion, Failure, PartsReport, PartUsed, Product, Sla, Transition, WorkOrder,
 )
-from .tables import engineers, parts_reports, work_orders
+from .tables import (
+    engineer_fixes, engineer_skills, engineers, parts_reports, site_calendars, sla_clocks, ticket_facts,
+    work_order_transitions, work_orders,
+)
+
+OPEN = ~work_orders.c.status.in_([*TERMINAL, AWAITING_QUOTE])
 
 
 class AbstractEngineerRepository(abc.ABC):
@@ -18,22 +26,48 @@ class AbstractEngineerRepository(abc.ABC):
     def add(self, engineer: Engineer) -> None: ...
 
     @abc.abstractmethod
-    def get(self, engineer_id: str) -> Engineer | None: ...
+    def get(self, engineer_id: str, for_update: bool = False) -> Engineer | None: ...
 
     @abc.abstractmethod
     def list(self, site: str | None = None) -> list[Engineer]:
         """Ordered by engineer_id."""
 
+    @abc.abstractmethod
+    def save(self, engineer: Engineer) -> None:
+        """Status and shift; the load changes only through change_load."""
+
+    @abc.abstractmethod
+    def candidates(self, skill: str, *, site: str | None = None, region: str | None = None,
+                   limit: int = 50) -> list[Engineer]:
+        """Available engineers with the skill at the site (or in the region) below the maximum load,
+        lightest first, from an index: never a scan of every engineer."""
+
+    @abc.abstractmethod
+    def take_slot(self, engineer_id: str) -> bool:
+        """One more open job, if the engineer is still available and below the maximum load (checked and
+        changed in one statement, so two consumers cannot both take the last slot)."""
+
+    @abc.abstractmethod
+    def change_load(self, engineer_id: str, delta: int) -> None:
+        """Relative, so concurrent writers add up instead of overwriting each other."""
+
+    @abc.abstractmethod
+    def fixes(self, symptom_code: str | None, engineer_ids: list[str]) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    def record_fix(self, engineer_id: str, symptom_code: str) -> None: ...
+
 
 class AbstractWorkOrderRepository(abc.ABC):
     @abc.abstractmethod
-    def add(self, work_order: WorkOrder) -> None: ...
+    def add(self, work_order: WorkOrder) -> None:
+        """Inserts it with its pending transitions."""
 
     @abc.abstractmethod
-    def get(self, work_order_id: str) -> WorkOrder | None: ...
+    def get(self, work_order_id: str, for_update: bool = False) -> WorkOrder | None: ...
 
     @abc.abstractmethod
-    def for_ticket(self, ticket_id: str) -> WorkOrder | None: ...
+    def for_ticket(self, ticket_id: str, for_update: bool = False) -> WorkOrder | None: ...
 
     @abc.abstractmethod
     def list(self, *, ticket_id: str | None = None, site: str | None = None, status: str | None = None,
@@ -41,20 +75,32 @@ class AbstractWorkOrderRepository(abc.ABC):
         """Oldest ticket first."""
 
     @abc.abstractmethod
+    def needing_engineer(self, *, site: str | None = None, region: str | None = None,
+                         limit: int = 200) -> list[WorkOrder]:
+        """Open work orders without an engineer, oldest ticket first: who waited longest is served first."""
+
     def unassigned_at(self, site: str) -> list[WorkOrder]:
-        """Oldest ticket first: who waited longest is served first."""
+        return self.needing_engineer(site=site)
 
     @abc.abstractmethod
-    def open_loads(self, engineer_ids: list[str]) -> dict[str, int]:
-        """Assigned, not yet completed work orders per engineer."""
+    def open_of_engineer(self, engineer_id: str) -> list[WorkOrder]: ...
 
     @abc.abstractmethod
+    def open_at(self, site: str, limit: int = 1000) -> list[WorkOrder]: ...
+
+    @abc.abstractmethod
+    def save(self, work_order: WorkOrder) -> bool:
+        """Writes the work order and its pending transitions if nobody saved it since it was read (its
+        version); False when someone did: the caller lost a race and must not emit."""
+
     def save_assignment(self, work_order: WorkOrder) -> bool:
-        """False when the work order was no longer unassigned."""
+        return self.save(work_order)
+
+    def save_completion(self, work_order: WorkOrder) -> bool:
+        return self.save(work_order)
 
     @abc.abstractmethod
-    def save_completion(self, work_order: WorkOrder) -> bool:
-        """False when the work order was completed meanwhile: the caller lost a race and must not emit."""
+    def history(self, work_order_id: str) -> list[Transition]: ...
 
     @abc.abstractmethod
     def parts_report(self, ticket_id: str) -> PartsReport | None: ...
@@ -64,8 +110,43 @@ class AbstractWorkOrderRepository(abc.ABC):
         """Insert, or replace the ticket's previous report."""
 
     @abc.abstractmethod
+    def ticket_facts(self, ticket_id: str) -> dict: ...
+
+    @abc.abstractmethod
+    def put_ticket_facts(self, ticket_id: str, **facts) -> None: ...
+
+    @abc.abstractmethod
     def lock_site(self, site: str) -> None:
         """Serialise assignment at one site until the transaction ends, so loads are counted right."""
+
+
+class AbstractClockRepository(abc.ABC):
+    @abc.abstractmethod
+    def put(self, states: list[ClockState]) -> None:
+        """Replace the derived clocks of a work order; a breach already recorded stays."""
+
+    @abc.abstractmethod
+    def due(self, now: datetime, limit: int = 500) -> list[ClockState]:
+        """Unbreached clocks whose deadline has passed (running or stopped late)."""
+
+    @abc.abstractmethod
+    def mark_breached(self, work_order_id: str, clock: str, at: datetime) -> bool:
+        """True only for the one caller that recorded the breach."""
+
+    @abc.abstractmethod
+    def of_site(self, site: str, *, breached: bool | None = None, limit: int = 500) -> list[dict]: ...
+
+    @abc.abstractmethod
+    def of_work_order(self, work_order_id: str) -> list[dict]: ...
+
+
+class AbstractCalendarRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, site: str) -> WorkingCalendar:
+        """The site's calendar; every hour of every day when none was set."""
+
+    @abc.abstractmethod
+    def put(self, site: str, calendar: WorkingCalendar, at: datetime) -> None: ...
 
 
 class SqlEngineerRepository(AbstractEngineerRepository):
@@ -76,12 +157,17 @@ class SqlEngineerRepository(AbstractEngineerRepository):
         self.connection.execute(insert(engineers).values(
             engineer_id=engineer.engineer_id, name=engineer.name, site=engineer.site, region=engineer.region,
             skills=list(engineer.skills), available=engineer.available, registered_at=engineer.registered_at,
+            status=engineer.status, shift_start=_hhmm(engineer.shift_start), shift_end=_hhmm(engineer.shift_end),
+            load=engineer.load,
         ))
+        if engineer.skills:
+            self.connection.execute(insert(engineer_skills), [
+                {"engineer_id": engineer.engineer_id, "skill": skill, "site": engineer.site,
+                 "region": engineer.region} for skill in engineer.skills])
 
-    def get(self, engineer_id: str) -> Engineer | None:
-        row = self.connection.execute(
-            select(engineers).where(engineers.c.engineer_id == engineer_id)
-        ).mappings().first()
+    def get(self, engineer_id: str, for_update: bool = False) -> Engineer | None:
+        query = select(engineers).where(engineers.c.engineer_id == engineer_id)
+        row = self.connection.execute(query.with_for_update() if for_update else query).mappings().first()
         return None if row is None else _engineer(row)
 
     def list(self, site: str | None = None) -> list[Engineer]:
@@ -89,6 +175,48 @@ class SqlEngineerRepository(AbstractEngineerRepository):
         if site is not None:
             query = query.where(engineers.c.site == site)
         return [_engineer(row) for row in self.connection.execute(query).mappings()]
+
+    def save(self, engineer: Engineer) -> None:
+        self.connection.execute(update(engineers).where(engineers.c.engineer_id == engineer.engineer_id).values(
+            status=engineer.status, available=engineer.available, shift_start=_hhmm(engineer.shift_start),
+            shift_end=_hhmm(engineer.shift_end)))
+
+    def candidates(self, skill, *, site=None, region=None, limit=50) -> list[Engineer]:
+        scope = engineer_skills.c.site == site if site is not None else engineer_skills.c.region == region
+        query = (
+            select(engineers)
+            .select_from(engineer_skills.join(engineers, engineers.c.engineer_id == engineer_skills.c.engineer_id))
+            .where(engineer_skills.c.skill == skill, scope, engineers.c.status == AVAILABLE,
+                   engineers.c.load < MAX_LOAD)
+            .order_by(engineers.c.load, engineers.c.engineer_id).limit(limit)
+        )
+        return [_engineer(row) for row in self.connection.execute(query).mappings()]
+
+    def take_slot(self, engineer_id: str) -> bool:
+        return self.connection.execute(update(engineers).where(
+            engineers.c.engineer_id == engineer_id, engineers.c.status == AVAILABLE, engineers.c.load < MAX_LOAD,
+        ).values(load=engineers.c.load + 1)).rowcount == 1
+
+    def change_load(self, engineer_id: str, delta: int) -> None:
+        self.connection.execute(update(engineers).where(engineers.c.engineer_id == engineer_id)
+                                .values(load=func.max(engineers.c.load + delta, 0)
+                                        if self.connection.dialect.name == "sqlite"
+                                        else func.greatest(engineers.c.load + delta, 0)))
+
+    def fixes(self, symptom_code, engineer_ids) -> dict[str, int]:
+        if not symptom_code or not engineer_ids:
+            return {}
+        rows = self.connection.execute(select(engineer_fixes.c.engineer_id, engineer_fixes.c.fixes).where(
+            engineer_fixes.c.symptom_code == symptom_code, engineer_fixes.c.engineer_id.in_(engineer_ids)))
+        return dict(rows.all())
+
+    def record_fix(self, engineer_id: str, symptom_code: str) -> None:
+        done = self.connection.execute(update(engineer_fixes).where(
+            engineer_fixes.c.engineer_id == engineer_id, engineer_fixes.c.symptom_code == symptom_code,
+        ).values(fixes=engineer_fixes.c.fixes + 1)).rowcount
+        if not done:
+            self.connection.execute(insert(engineer_fixes).values(
+                engineer_id=engineer_id, symptom_code=symptom_code, fixes=1))
 
 
 _WITH_PARTS = (
@@ -109,12 +237,13 @@ class SqlWorkOrderRepository(AbstractWorkOrderRepository):
 
     def add(self, work_order: WorkOrder) -> None:
         self.connection.execute(insert(work_orders).values(**_row(work_order)))
+        self._record(work_order)
 
-    def get(self, work_order_id: str) -> WorkOrder | None:
-        return self._first(_WITH_PARTS.where(work_orders.c.id == work_order_id))
+    def get(self, work_order_id: str, for_update: bool = False) -> WorkOrder | None:
+        return self._first(_WITH_PARTS.where(work_orders.c.id == work_order_id), for_update)
 
-    def for_ticket(self, ticket_id: str) -> WorkOrder | None:
-        return self._first(_WITH_PARTS.where(work_orders.c.ticket_id == ticket_id))
+    def for_ticket(self, ticket_id: str, for_update: bool = False) -> WorkOrder | None:
+        return self._first(_WITH_PARTS.where(work_orders.c.ticket_id == ticket_id), for_update)
 
     def list(self, *, ticket_id=None, site=None, status=None, engineer_id=None, limit=100) -> list[WorkOrder]:
         query = _WITH_PARTS.order_by(*_OLDEST_FIRST).limit(limit)
@@ -122,40 +251,48 @@ class SqlWorkOrderRepository(AbstractWorkOrderRepository):
                               (work_orders.c.status, status), (work_orders.c.engineer_id, engineer_id)):
             if value is not None:
                 query = query.where(column == value)
-        return [_work_order(row) for row in self.connection.execute(query).mappings()]
+        return self._all(query)
 
-    def unassigned_at(self, site: str) -> list[WorkOrder]:
-        query = _WITH_PARTS.where(work_orders.c.site == site, work_orders.c.status == UNASSIGNED)
-        return [_work_order(row) for row in self.connection.execute(query.order_by(*_OLDEST_FIRST)).mappings()]
+    def needing_engineer(self, *, site=None, region=None, limit=200) -> list[WorkOrder]:
+        scope = work_orders.c.site == site if site is not None else work_orders.c.region == region
+        return self._all(_WITH_PARTS.where(scope, work_orders.c.engineer_id.is_(None), OPEN)
+                         .order_by(*_OLDEST_FIRST).limit(limit))
 
-    def open_loads(self, engineer_ids: list[str]) -> dict[str, int]:
-        if not engineer_ids:
-            return {}
-        rows = self.connection.execute(
-            select(work_orders.c.engineer_id, func.count())
-            .where(work_orders.c.status == ASSIGNED, work_orders.c.engineer_id.in_(engineer_ids))
-            .group_by(work_orders.c.engineer_id)
-        )
-        return {engineer_id: count for engineer_id, count in rows}
+    def open_of_engineer(self, engineer_id: str) -> list[WorkOrder]:
+        return self._all(_WITH_PARTS.where(work_orders.c.engineer_id == engineer_id, OPEN)
+                         .order_by(*_OLDEST_FIRST))
 
-    def save_assignment(self, work_order: WorkOrder) -> bool:
-        result = self.connection.execute(
+    def open_at(self, site: str, limit: int = 1000) -> list[WorkOrder]:
+        return self._all(_WITH_PARTS.where(work_orders.c.site == site, OPEN).order_by(*_OLDEST_FIRST).limit(limit))
+
+    def save(self, work_order: WorkOrder) -> bool:
+        values = _row(work_order)
+        del values["id"]
+        values["version"] = work_order.version + 1
+        saved = self.connection.execute(
             update(work_orders)
-            .where(work_orders.c.id == work_order.id, work_orders.c.status == UNASSIGNED)
-            .values(status=work_order.status, engineer_id=work_order.engineer_id,
-                    dispatched_at=work_order.dispatched_at)
-        )
-        return result.rowcount == 1
+            .where(work_orders.c.id == work_order.id, work_orders.c.version == work_order.version)
+            .values(**values)
+        ).rowcount == 1
+        if saved:
+            work_order.version += 1
+            self._record(work_order)
+        return saved
 
-    def save_completion(self, work_order: WorkOrder) -> bool:
-        # The condition is re-checked under the row lock, so of two concurrent completions only one matches.
-        result = self.connection.execute(
-            update(work_orders)
-            .where(work_orders.c.id == work_order.id, work_orders.c.status != COMPLETED)
-            .values(status=work_order.status, completed_at=work_order.completed_at,
-                    **_completion_columns(work_order.completion))
-        )
-        return result.rowcount == 1
+    def history(self, work_order_id: str) -> list[Transition]:
+        rows = self.connection.execute(select(work_order_transitions)
+                                       .where(work_order_transitions.c.work_order_id == work_order_id)
+                                       .order_by(work_order_transitions.c.id)).mappings()
+        return [Transition(r["work_order_id"], r["at"], r["action"], r["from_status"], r["to_status"],
+                           r["engineer_id"], r["reason"]) for r in rows]
+
+    def _record(self, work_order: WorkOrder) -> None:
+        if work_order.pending:
+            self.connection.execute(insert(work_order_transitions), [
+                {"work_order_id": t.work_order_id, "at": t.at, "action": t.action, "from_status": t.from_status,
+                 "to_status": t.to_status, "engineer_id": t.engineer_id, "reason": t.reason}
+                for t in work_order.pending])
+            work_order.pending.clear()
 
     def parts_report(self, ticket_id: str) -> PartsReport | None:
         row = self.connection.execute(
@@ -173,14 +310,98 @@ class SqlWorkOrderRepository(AbstractWorkOrderRepository):
         if not replaced:
             self.connection.execute(insert(parts_reports).values(ticket_id=report.ticket_id, **values))
 
+    def ticket_facts(self, ticket_id: str) -> dict:
+        row = self.connection.execute(select(ticket_facts).where(ticket_facts.c.ticket_id == ticket_id)
+                                      ).mappings().first()
+        return dict(row) if row else {}
+
+    def put_ticket_facts(self, ticket_id: str, **facts) -> None:
+        if not self.connection.execute(update(ticket_facts).where(ticket_facts.c.ticket_id == ticket_id)
+                                       .values(**facts)).rowcount:
+            self.connection.execute(insert(ticket_facts).values(ticket_id=ticket_id, **facts))
+
     def lock_site(self, site: str) -> None:
         # SQLite needs nothing: every write transaction there starts with BEGIN IMMEDIATE and runs alone.
         if self.connection.dialect.name == "postgresql":
             self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _site_lock_key(site)})
 
-    def _first(self, query) -> WorkOrder | None:
+    def _first(self, query, for_update: bool = False) -> WorkOrder | None:
+        if for_update:
+            query = query.with_for_update(of=work_orders)
         row = self.connection.execute(query).mappings().first()
         return None if row is None else _work_order(row)
+
+    def _all(self, query) -> list[WorkOrder]:
+        return [_work_order(row) for row in self.connection.execute(query).mappings()]
+
+
+_CLOCK_COLUMNS = ("ticket_id", "site", "region", "started_at", "deadline", "stopped_at", "paused")
+
+
+class SqlClockRepository(AbstractClockRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def put(self, states: list[ClockState]) -> None:
+        if not states:
+            return
+        # One upsert for all of a work order's clocks; breached_at is not among the columns it sets.
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(sla_clocks).values([
+            {"work_order_id": state.work_order_id, "clock": state.clock,
+             **{name: getattr(state, name) for name in _CLOCK_COLUMNS}} for state in states])
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=[sla_clocks.c.work_order_id, sla_clocks.c.clock],
+            set_={name: statement.excluded[name] for name in _CLOCK_COLUMNS}))
+
+    def due(self, now: datetime, limit: int = 500) -> list[ClockState]:
+        rows = self.connection.execute(
+            select(sla_clocks).where(
+                sla_clocks.c.breached_at.is_(None), sla_clocks.c.deadline <= now,
+                or_(sla_clocks.c.stopped_at.is_(None), sla_clocks.c.stopped_at > sla_clocks.c.deadline),
+            ).order_by(sla_clocks.c.deadline).limit(limit)).mappings()
+        return [ClockState(r["work_order_id"], r["ticket_id"], r["site"], r["region"], r["clock"], r["started_at"],
+                           r["deadline"], r["stopped_at"], r["paused"]) for r in rows]
+
+    def mark_breached(self, work_order_id: str, clock: str, at: datetime) -> bool:
+        return self.connection.execute(update(sla_clocks).where(
+            sla_clocks.c.work_order_id == work_order_id, sla_clocks.c.clock == clock,
+            sla_clocks.c.breached_at.is_(None),
+        ).values(breached_at=at)).rowcount == 1
+
+    def of_site(self, site, *, breached=None, limit=500) -> list[dict]:
+        query = select(sla_clocks).where(sla_clocks.c.site == site)
+        if breached is not None:
+            query = query.where(sla_clocks.c.breached_at.isnot(None) if breached else sla_clocks.c.breached_at.is_(None))
+        query = query.order_by(sla_clocks.c.deadline, sla_clocks.c.work_order_id, sla_clocks.c.clock).limit(limit)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+    def of_work_order(self, work_order_id: str) -> list[dict]:
+        query = select(sla_clocks).where(sla_clocks.c.work_order_id == work_order_id).order_by(sla_clocks.c.clock)
+        return [dict(row) for row in self.connection.execute(query).mappings()]
+
+
+class SqlCalendarRepository(AbstractCalendarRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self._read: dict[str, WorkingCalendar] = {}  # within one transaction a calendar is read once
+
+    def get(self, site: str) -> WorkingCalendar:
+        if site not in self._read:
+            row = self.connection.execute(
+                select(site_calendars).where(site_calendars.c.site == site)).mappings().first()
+            self._read[site] = ALWAYS_OPEN if row is None else WorkingCalendar(
+                row["time_zone"], {day: tuple(span) for day, span in row["hours"].items()},
+                frozenset(date.fromisoformat(d) for d in row["holidays"]))
+        return self._read[site]
+
+    def put(self, site: str, calendar: WorkingCalendar, at: datetime) -> None:
+        self._read[site] = calendar
+        values = {"time_zone": calendar.time_zone, "hours": {d: list(s) for d, s in calendar.hours.items()},
+                  "holidays": sorted(d.isoformat() for d in calendar.holidays), "updated_at": at}
+        if not self.connection.execute(update(site_calendars).where(site_calendars.c.site == site)
+                                       .values(**values)).rowcount:
+            self.connection.execute(insert(site_calendars).values(site=site, **values))
 
 
 def _site_lock_key(site: str) -> int:
@@ -188,10 +409,19 @@ def _site_lock_key(site: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _hhmm(value: time | None) -> str | None:
+    return None if value is None else value.strftime("%H:%M")
+
+
+def _time(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)
+
+
 def _engineer(row) -> Engineer:
     return Engineer(
         engineer_id=row["engineer_id"], name=row["name"], site=row["site"], region=row["region"],
-        skills=tuple(row["skills"]), available=row["available"], registered_at=row["registered_at"],
+        skills=tuple(row["skills"]), status=row["status"], registered_at=row["registered_at"],
+        shift_start=_time(row["shift_start"]), shift_end=_time(row["shift_end"]), load=row["load"],
     )
 
 
@@ -206,8 +436,15 @@ def _row(work_order: WorkOrder) -> dict:
         "ticket_created_at": work_order.ticket_created_at, "created_at": work_order.created_at,
         "status": work_order.status, "engineer_id": work_order.engineer_id,
         "dispatched_at": work_order.dispatched_at, "completed_at": work_order.completed_at,
+        **{name: getattr(work_order, name) for name in _PLAIN_COLUMNS},
+        "on_site_at": work_order.arrived_at, "declined_by": list(work_order.declined_by),
         **_completion_columns(work_order.completion),
     }
+
+
+_PLAIN_COLUMNS = ("symptom_code", "parts_expected", "quote_required", "repeat_of", "accepted_at", "resume_status",
+                  "assigned_at", "engineer_accepted_at", "departed_at", "received_at", "assignment_score",
+                  "assignment_reason", "unassigned_reason", "end_reason", "travel_km")
 
 
 def _completion_columns(completion: Completion | None) -> dict:
@@ -259,4 +496,6 @@ def _work_order(row) -> WorkOrder:
         ticket_created_at=row["ticket_created_at"], created_at=row["created_at"],
         status=row["status"], engineer_id=row["engineer_id"], dispatched_at=row["dispatched_at"],
         completion=_completion(row), completed_at=row["completed_at"], parts=parts,
+        **{name: row[name] for name in _PLAIN_COLUMNS},
+        arrived_at=row["on_site_at"], declined_by=tuple(row["declined_by"] or ()), version=row["version"],
     )

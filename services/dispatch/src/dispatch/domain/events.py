@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from .sla import ClockState
 from .work_orders import WorkOrder
 
 
@@ -16,3 +18,9 @@ class RepairCompleted:
     """The work order holds the engineer's report of the job (its completion)."""
 
     work_order: WorkOrder
+
+
+@dataclass(frozen=True)
+class SlaBreached:
+    clock: ClockState
+    breached_at: datetime

@@ -8,7 +8,8 @@ from aftersales_shared.boundary import (
     Timestamp,
 )
 
-from ..domain.events import EngineerAssigned, RepairCompleted
+from ..domain.events import EngineerAssigned, RepairCompleted, SlaBreached
+from ..domain.sla import CLOCKS
 
 
 class _Product(Schema):
@@ -58,16 +59,31 @@ class RepairCompletedV1(Schema):
     product = fields.Nested(_Product, required=True)
     customer_signed = fields.Boolean()
     satisfaction = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 5))
+    repeat_of = fields.String(allow_none=True, metadata={"description": "The earlier ticket, as intake named it."})
+    travel_km = fields.Float(allow_none=True)
+    site = fields.String()
+    region = fields.String()
 
 
-PUBLISHED = {"EngineerAssigned": EngineerAssignedV1, "RepairCompleted": RepairCompletedV1}
+class SlaBreachedV1(Schema):
+    ticket_id = fields.String(required=True, validate=validate.Length(min=1))
+    work_order_id = fields.String(required=True)
+    site = fields.String(required=True)
+    region = fields.String(required=True)
+    clock = Choice(CLOCKS, required=True)
+    deadline = Timestamp(required=True)
+    breached_at = Timestamp(required=True)
+
+
+PUBLISHED = {"EngineerAssigned": EngineerAssignedV1, "RepairCompleted": RepairCompletedV1,
+             "SlaBreached": SlaBreachedV1}
 
 
 def engineer_assigned_data(event: EngineerAssigned) -> dict:
     work_order = event.work_order
     return EngineerAssignedV1().dump({
         "ticket_id": work_order.ticket_id, "work_order_id": work_order.id, "engineer_id": work_order.engineer_id,
-        "site": work_order.site, "assigned_at": work_order.dispatched_at,
+        "site": work_order.site, "assigned_at": work_order.assigned_at or work_order.dispatched_at,
     })
 
 
@@ -81,11 +97,21 @@ def repair_completed_data(event: RepairCompleted) -> dict:
         "completed_at": work_order.completed_at, "labour_minutes": report.labour_minutes,
         "parts_used": report.parts_used, "failure": report.failure, "warranty_status": report.warranty_status,
         "product": work_order.product, "customer_signed": report.customer_signed,
-        "satisfaction": report.satisfaction,
+        "satisfaction": report.satisfaction, "repeat_of": work_order.repeat_of, "travel_km": work_order.travel_km,
+        "site": work_order.site, "region": work_order.region,
     })
 
 
-OUTGOING = {EngineerAssigned: engineer_assigned_data, RepairCompleted: repair_completed_data}
+def sla_breached_data(event: SlaBreached) -> dict:
+    clock = event.clock
+    return SlaBreachedV1().dump({
+        "ticket_id": clock.ticket_id, "work_order_id": clock.work_order_id, "site": clock.site,
+        "region": clock.region, "clock": clock.clock, "deadline": clock.deadline, "breached_at": event.breached_at,
+    })
+
+
+OUTGOING = {EngineerAssigned: engineer_assigned_data, RepairCompleted: repair_completed_data,
+            SlaBreached: sla_breached_data}
 
 
 # Sized to the work_orders and parts_reports columns the facts are kept in.
@@ -106,6 +132,14 @@ class _TicketSla(EventReader):
     resolve_by = Timestamp(required=True)
 
 
+class _TicketFault(EventReader):
+    symptom_code = Text(100, load_default=None, allow_none=True)
+
+
+class _TicketPart(EventReader):
+    part_no = Text(64, min_length=1, required=True)
+
+
 class TicketCreatedIn(EventReader):
     """The ticket facts a work order keeps; the site and region come from the envelope."""
 
@@ -116,6 +150,10 @@ class TicketCreatedIn(EventReader):
     warranty = fields.Nested(_TicketWarranty, required=True)
     sla = fields.Nested(_TicketSla, required=True)
     created_at = Timestamp(required=True)
+    fault = fields.Nested(_TicketFault, load_default=None)
+    parts = fields.List(fields.Nested(_TicketPart), load_default=list)
+    quote_required = fields.Boolean(load_default=False)
+    repeat_of = Text(100, load_default=None, allow_none=True)
 
 
 class PartsReportIn(EventReader):
@@ -125,8 +163,21 @@ class PartsReportIn(EventReader):
     reservation_id = Text(100, load_default=None, allow_none=True)
 
 
+class QuoteAcceptedIn(EventReader):
+    ticket_id = Text(100, min_length=1, required=True)
+    accepted_at = Timestamp(required=True)
+
+
+class TicketCancelledIn(EventReader):
+    ticket_id = Text(100, min_length=1, required=True)
+    reason = Text(1000, required=True)
+    cancelled_at = Timestamp(required=True)
+
+
 INCOMING_SCHEMAS = {
     "TicketCreated": TicketCreatedIn(),
+    "QuoteAccepted": QuoteAcceptedIn(),
+    "TicketCancelled": TicketCancelledIn(),
     "PartReserved": PartsReportIn(),
     "PartReservationFailed": PartsReportIn(),
 }

@@ -2,7 +2,8 @@ from aftersales_shared.idempotency import AbstractIdempotencyRepository, SqlIdem
 from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
 from ..adapters.repository import (
-    AbstractEngineerRepository, AbstractWorkOrderRepository, SqlEngineerRepository, SqlWorkOrderRepository,
+    AbstractCalendarRepository, AbstractClockRepository, AbstractEngineerRepository, AbstractWorkOrderRepository,
+    SqlCalendarRepository, SqlClockRepository, SqlEngineerRepository, SqlWorkOrderRepository,
 )
 from ..adapters.tables import idempotency_keys, inbox, outbox
 
@@ -10,6 +11,8 @@ from ..adapters.tables import idempotency_keys, inbox, outbox
 class DispatchUnitOfWork(SqlAlchemyUnitOfWork):
     engineers: AbstractEngineerRepository
     work_orders: AbstractWorkOrderRepository
+    clocks: AbstractClockRepository
+    calendars: AbstractCalendarRepository
     requests: AbstractIdempotencyRepository
 
     def __init__(self, engine):
@@ -18,4 +21,6 @@ class DispatchUnitOfWork(SqlAlchemyUnitOfWork):
     def open_repositories(self, connection) -> None:
         self.engineers = SqlEngineerRepository(connection)
         self.work_orders = SqlWorkOrderRepository(connection)
+        self.clocks = SqlClockRepository(connection)
+        self.calendars = SqlCalendarRepository(connection)
         self.requests = SqlIdempotencyRepository(connection, idempotency_keys)
