@@ -8,7 +8,7 @@ from typing import Sequence
 from aftersales_shared.testing.fakes import InMemoryStore, InMemoryUnitOfWork
 
 from fracas.adapters.repository import (
-    AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository,
+    AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository, AbstractVersionRepository,
 )
 from fracas.domain.failures import FailureCost, FailureRecord, TicketFacts
 from fracas.domain.installed_base import InstalledUnit
@@ -76,6 +76,17 @@ class FakeFailureRepository(AbstractFailureRepository):
     def cost_of(self, work_order_id: str) -> FailureCost | None:
         return self.costs.get(work_order_id)
 
+    def for_serial(self, serial: str) -> list[FailureRecord]:
+        records = [self._joined(r) for r in self.rows.values() if r.product.serial == serial]
+        return sorted(records, key=lambda r: (r.completed_at, r.work_order_id))
+
+    def set_repeat_of(self, work_order_id: str, ticket_id: str) -> None:
+        self.rows[work_order_id] = dataclasses.replace(self.rows[work_order_id], repeat_of=ticket_id)
+
+    def all_records(self, model: str | None = None) -> list[FailureRecord]:
+        records = [self._joined(r) for r in self.rows.values() if model is None or r.product.model == model]
+        return sorted(records, key=lambda r: (r.completed_at, r.work_order_id))
+
     def observations_for_model(self, model: str) -> list[FailureObservation]:
         observations = []
         for record in self.rows.values():
@@ -88,6 +99,17 @@ class FakeFailureRepository(AbstractFailureRepository):
         return observations
 
 
+class FakeVersionRepository(AbstractVersionRepository):
+    def __init__(self, rows: dict[str, int]):
+        self.rows = rows
+
+    def bump(self, model: str) -> None:
+        self.rows[model] = self.rows.get(model, 0) + 1
+
+    def get(self, model: str) -> int:
+        return self.rows.get(model, 0)
+
+
 class FakeStore(InMemoryStore):
     def __init__(self) -> None:
         super().__init__()
@@ -95,6 +117,7 @@ class FakeStore(InMemoryStore):
         self.failures: dict[str, FailureRecord] = {}
         self.costs: dict[str, FailureCost] = {}
         self.units: dict[str, InstalledUnit] = {}
+        self.versions: dict[str, int] = {}
 
 
 class FakeUnitOfWork(InMemoryUnitOfWork):
@@ -110,6 +133,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork):
         with self.store.lock:
             self.tickets = FakeTicketRepository(dict(self.store.tickets))
             self.installed_base = FakeInstalledBaseRepository(dict(self.store.units))
+            self.versions = FakeVersionRepository(dict(self.store.versions))
             self.failures = FakeFailureRepository(
                 dict(self.store.failures), dict(self.store.costs), self.tickets, self.installed_base
             )
@@ -124,6 +148,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork):
             self.store.units = dict(self.installed_base.rows)
             self.store.failures = dict(self.failures.rows)
             self.store.costs = dict(self.failures.costs)
+            self.store.versions = dict(self.versions.rows)
             super()._commit(events)
 
     def rollback(self) -> None:

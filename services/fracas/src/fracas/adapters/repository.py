@@ -5,7 +5,7 @@ import abc
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, and_, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.failures import (
@@ -13,7 +13,7 @@ from ..domain.failures import (
 )
 from ..domain.installed_base import InstalledUnit
 from ..domain.reliability import FailureObservation
-from .tables import failure_costs, failure_records, installed_units, tickets
+from .tables import failure_costs, failure_records, installed_units, reliability_versions, tickets
 
 
 class AbstractTicketRepository(abc.ABC):
@@ -40,6 +40,17 @@ class AbstractFailureRepository(abc.ABC):
 
     @abc.abstractmethod
     def cost_of(self, work_order_id: str) -> FailureCost | None: ...
+
+    @abc.abstractmethod
+    def for_serial(self, serial: str) -> list[FailureRecord]:
+        """Every repair of one unit, oldest first."""
+
+    @abc.abstractmethod
+    def set_repeat_of(self, work_order_id: str, ticket_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def all_records(self, model: str | None = None) -> list[FailureRecord]:
+        """Every repair (of ``model``), with the DOA flag of its ticket, oldest first."""
 
     @abc.abstractmethod
     def observations_for_model(self, model: str) -> list[FailureObservation]:
@@ -69,6 +80,7 @@ class SqlTicketRepository(AbstractTicketRepository):
             ticket_id=ticket.ticket_id, model=product.model, serial=product.serial, category=product.category,
             purchase_date=product.purchase_date, batch=product.batch, symptom_code=ticket.symptom_code,
             first_open_failure=ticket.first_open_failure, created_at=ticket.created_at,
+            repeat_of=ticket.repeat_of,
         ))
 
     def get(self, ticket_id: str) -> TicketFacts | None:
@@ -78,6 +90,7 @@ class SqlTicketRepository(AbstractTicketRepository):
         return TicketFacts(
             ticket_id=row["ticket_id"], product=_product(row), symptom_code=row["symptom_code"],
             first_open_failure=row["first_open_failure"], created_at=row["created_at"],
+            repeat_of=row["repeat_of"],
         )
 
 
@@ -102,6 +115,16 @@ class SqlFailureRepository(AbstractFailureRepository):
 
     def for_ticket(self, ticket_id: str) -> list[FailureRecord]:
         return self._records(failure_records.c.ticket_id == ticket_id)
+
+    def for_serial(self, serial: str) -> list[FailureRecord]:
+        return self._records(failure_records.c.serial == serial)
+
+    def set_repeat_of(self, work_order_id: str, ticket_id: str) -> None:
+        self.connection.execute(update(failure_records).where(failure_records.c.work_order_id == work_order_id)
+                                .values(repeat_of=ticket_id))
+
+    def all_records(self, model: str | None = None) -> list[FailureRecord]:
+        return self._records(true() if model is None else failure_records.c.model == model)
 
     def _records(self, condition) -> list[FailureRecord]:
         query = (
@@ -205,6 +228,8 @@ def _record_row(record: FailureRecord) -> dict:
             for p in record.parts_used
         ],
         "warranty_status": record.warranty_status,
+        "site": record.site, "region": record.region, "repeat_of": record.repeat_of,
+        "relevant": record.relevant, "chargeable": record.chargeable, "failed_on": record.failed_on,
     }
 
 
@@ -229,4 +254,32 @@ def _record(row) -> FailureRecord:
         warranty_status=row["warranty_status"],
         first_open_failure=row["first_open_failure"],
         cost=_cost(row),
+        site=row["site"], region=row["region"], repeat_of=row["repeat_of"],
     )
+
+
+class AbstractVersionRepository(abc.ABC):
+    """A counter per model, bumped by whatever changes its failures or installed base."""
+
+    @abc.abstractmethod
+    def bump(self, model: str) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, model: str) -> int: ...
+
+
+class SqlVersionRepository(AbstractVersionRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def bump(self, model: str) -> None:
+        dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(reliability_versions).values(model=model, version=1)
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=[reliability_versions.c.model],
+            set_={"version": reliability_versions.c.version + 1}))
+
+    def get(self, model: str) -> int:
+        value = self.connection.execute(
+            select(reliability_versions.c.version).where(reliability_versions.c.model == model)).scalar()
+        return value or 0

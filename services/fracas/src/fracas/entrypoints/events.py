@@ -42,6 +42,7 @@ class _Fault(EventReader):
 
 class TicketCreatedIn(EventReader):
     ticket_id = _id(required=True)
+    repeat_of = Text(64, load_default=None, allow_none=True)
     product = fields.Nested(_Product, required=True)
     fault = fields.Nested(_Fault, required=True)
     created_at = Timestamp(required=True)
@@ -73,6 +74,9 @@ class RepairCompletedIn(EventReader):
     product = fields.Nested(_Product, required=True)
     parts_used = fields.List(fields.Nested(_PartUsed), load_default=list)
     warranty_status = Choice(WARRANTY_STATUSES, load_default=None, allow_none=True)
+    repeat_of = Text(64, load_default=None, allow_none=True)
+    site = Text(64, load_default=None, allow_none=True)
+    region = Text(64, load_default=None, allow_none=True)
 
 
 class _Totals(EventReader):

@@ -3,7 +3,8 @@ from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
 from ..adapters.repository import (
     AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository,
-    SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
+    AbstractVersionRepository, SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
+    SqlVersionRepository,
 )
 from ..adapters.tables import idempotency_keys, inbox, outbox
 
@@ -13,6 +14,7 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
     failures: AbstractFailureRepository
     installed_base: AbstractInstalledBaseRepository
     requests: AbstractIdempotencyRepository
+    versions: AbstractVersionRepository
 
     def __init__(self, engine):
         super().__init__(engine, outbox, inbox)
@@ -22,3 +24,4 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
         self.failures = SqlFailureRepository(connection)
         self.installed_base = SqlInstalledBaseRepository(connection)
         self.requests = SqlIdempotencyRepository(connection, idempotency_keys)
+        self.versions = SqlVersionRepository(connection)
