@@ -111,3 +111,29 @@ def test_mtbf_failure_terminated_without_a_failure_is_refused(client):
                            json={"total_time": 1000, "failures": 0, "test": "failure_terminated"})
 
     assert response.status_code == 400 and "failures" in response.json["errors"]
+
+
+def test_problem_by_hand_over_http_through_the_workflow(client):
+    created = client.post("/api/v1/problems", headers={"Idempotency-Key": "p-1"}, json={
+        "model": "WM-100", "part_no": "PUMP-01", "failure_mode": "wear", "reason": "dealer complaints",
+        "actor": "qe.li", "owner": "eng.wang", "due_date": "2025-04-01"})
+    again = client.post("/api/v1/problems", headers={"Idempotency-Key": "p-1"}, json={
+        "model": "WM-100", "part_no": "PUMP-01", "failure_mode": "wear", "reason": "dealer complaints",
+        "actor": "qe.li", "owner": "eng.wang", "due_date": "2025-04-01"})
+    problem_id = created.json["problem_id"]
+    changes = f"/api/v1/problems/{problem_id}/changes"
+    verified = client.post(changes, json={"to": "verified", "actor": "qe.li"})
+    skipped = client.post(changes, json={"to": "closed", "actor": "qe.li"})
+    no_date = client.post(changes, json={"to": "root_cause", "actor": "qe.li", "root_cause": "grease"})
+    no_date = client.post(changes, json={"to": "corrective_action", "actor": "qe.li", "corrective_action": "x"})
+    detail = client.get(f"/api/v1/problems/{problem_id}")
+
+    assert created.status_code == 201 and created.json["status"] == "open"
+    assert again.json["problem_id"] == problem_id and again.headers["Idempotent-Replayed"] == "true"
+    assert verified.status_code == 200 and verified.json["status"] == "verified"
+    assert skipped.status_code == 400 and "to" in skipped.json["errors"]
+    assert no_date.status_code == 400 and "effective_date" in no_date.json["errors"]
+    assert detail.json["status"] == "root_cause"
+    assert [entry["action"] for entry in detail.json["audit"]] == ["opened", "moved", "moved"]
+    assert client.get("/api/v1/problems?status=root_cause").json[0]["problem_id"] == problem_id
+    assert client.get("/api/v1/problems/PR-none").status_code == 404

@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from functools import partial
 from datetime import datetime
 from typing import Callable
 
+from aftersales_shared.bus import Handler
 from aftersales_shared.envelope import Envelope
+from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.idempotency import Answer, Replayed, remember, replayed
 
 from ..domain.failures import (
     FailureCost, FailureDetail, FailureRecord, PartUsed, Product, TicketFacts, repeats,
 )
 from .commands import RegisterInstalledBase
+from .problem_handlers import watch_for_returns
 from .unit_of_work import FracasUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,7 +58,7 @@ def record_ticket(event: Envelope, uow: FracasUnitOfWork) -> None:
                 uow.failures.set_repeat_of(record.work_order_id, ticket.repeat_of)
 
 
-def record_failure(event: Envelope, uow: FracasUnitOfWork) -> None:
+def record_failure(event: Envelope, uow: FracasUnitOfWork, events: EventWriter) -> None:
     """One failure report per work order, however many times the repair is reported."""
     data = event.data
     if uow.failures.get(data["work_order_id"]) is not None:
@@ -78,6 +82,7 @@ def record_failure(event: Envelope, uow: FracasUnitOfWork) -> None:
     record = link_repeats(record, ticket, uow)
     uow.failures.add(record)
     uow.versions.bump(record.product.model)
+    watch_for_returns(record, uow, events, event.time)
 
 
 def link_repeats(record: FailureRecord, ticket: TicketFacts | None, uow: FracasUnitOfWork) -> FailureRecord:
@@ -120,8 +125,10 @@ def record_failure_cost(event: Envelope, uow: FracasUnitOfWork) -> None:
     ))
 
 
-EVENT_HANDLERS = {
-    "TicketCreated": record_ticket,
-    "RepairCompleted": record_failure,
-    "SettlementPosted": record_failure_cost,
-}
+def event_handlers(events: EventWriter) -> dict[str, Handler]:
+    """A new incident may reopen a problem, so its handler needs the wire format of ProblemOpened."""
+    return {
+        "TicketCreated": record_ticket,
+        "RepairCompleted": partial(record_failure, events=events),
+        "SettlementPosted": record_failure_cost,
+    }

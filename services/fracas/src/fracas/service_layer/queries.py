@@ -1,10 +1,14 @@
 """Read side: reliability figures and failure reports, straight from the repositories."""
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+from datetime import date, datetime
 
 from ..domain.failures import FailureRecord
+from ..domain.problems import Problem
+from .problem_handlers import assess
 from ..domain.reliability import WeibullReport, weibull_report
+from ..domain.service_quality import QualityRow, quality_rates
 from .unit_of_work import FracasUnitOfWork
 
 
@@ -19,3 +23,23 @@ def weibull_for_model(model: str, as_of: date, uow: FracasUnitOfWork) -> Weibull
 def failures_of_ticket(ticket_id: str, uow: FracasUnitOfWork) -> list[FailureRecord]:
     with uow:
         return uow.failures.for_ticket(ticket_id)
+
+
+def service_quality(by: str, as_of: datetime, uow: FracasUnitOfWork) -> list[QualityRow]:
+    with uow:
+        records = uow.failures.all_records()
+    return quality_rates(records, by, as_of)
+
+
+def problems(status: str | None, model: str | None, uow: FracasUnitOfWork) -> list[Problem]:
+    with uow:
+        return uow.problems.list(status, model)
+
+
+def problem_detail(problem_id: str, as_of: date, uow: FracasUnitOfWork) -> dict | None:
+    with uow:
+        problem = uow.problems.get(problem_id)
+        if problem is None:
+            return None
+        return {**dataclasses.asdict(problem), "audit": uow.problems.trail(problem_id),
+                "effectiveness": assess(problem, as_of, uow)}

@@ -6,6 +6,8 @@ from ..adapters.repository import (
     AbstractVersionRepository, SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
     SqlVersionRepository,
 )
+from ..adapters.analytics import AbstractAnalyticsRepository, SqlAnalyticsRepository
+from ..adapters.problems import AbstractProblemRepository, SqlProblemRepository
 from ..adapters.tables import idempotency_keys, inbox, outbox
 
 
@@ -15,6 +17,8 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
     installed_base: AbstractInstalledBaseRepository
     requests: AbstractIdempotencyRepository
     versions: AbstractVersionRepository
+    problems: AbstractProblemRepository
+    analytics: AbstractAnalyticsRepository
 
     def __init__(self, engine):
         super().__init__(engine, outbox, inbox)
@@ -25,3 +29,5 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
         self.installed_base = SqlInstalledBaseRepository(connection)
         self.requests = SqlIdempotencyRepository(connection, idempotency_keys)
         self.versions = SqlVersionRepository(connection)
+        self.problems = SqlProblemRepository(connection)
+        self.analytics = SqlAnalyticsRepository(connection)
