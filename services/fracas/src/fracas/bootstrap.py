@@ -1,7 +1,7 @@
 """The composition root: settings in, a wired service out."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -18,6 +18,7 @@ from .config import Settings
 from .domain.detection import DetectionRules
 from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
 from .service_layer import problem_handlers
+from .service_layer.fit_cache import FitCache
 from .service_layer.handlers import event_handlers
 from .service_layer.unit_of_work import FracasUnitOfWork
 
@@ -31,6 +32,7 @@ class Fracas:
     clock: Callable[[], datetime]
     events: EventWriter
     rules: DetectionRules
+    fits: FitCache = field(default_factory=FitCache)
 
 
 def event_writer() -> EventWriter:

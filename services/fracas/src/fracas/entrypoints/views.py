@@ -67,12 +67,14 @@ class Weibull(MethodView):
         app = _fracas()
         as_of = query["as_of"] or app.clock().date()
         try:
-            report = queries.weibull_for_model(query["model"], as_of, app.uow_factory())
+            report = queries.weibull_for_model(query["model"], as_of, app.uow_factory(), query["part_no"], app.fits)
         except NotEnoughFailures as exc:
             abort(422, errors={"model": [str(exc)]})
         fit = report.fit
+        own = _weibull_body(fit, query["confidence"], query["sides"])
         return {
-            "model": report.model, "as_of": report.as_of, "beta": fit.beta, "eta": fit.eta,
+            "part_no": query["part_no"], "mean_life_days": fit.mean_life, "bounds": own["bounds"],
+            "model": query["model"], "as_of": report.as_of, "beta": fit.beta, "eta": fit.eta,
             "failures": fit.failures, "suspensions": fit.suspensions, "log_likelihood": fit.log_likelihood,
             "b10_days": fit.b10, "skipped": report.skipped.total,
             "skipped_reasons": {
