@@ -27,6 +27,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column('relevant', sa.Boolean(), server_default='0', nullable=False))
         batch.add_column(sa.Column('chargeable', sa.Boolean(), server_default='0', nullable=False))
         batch.add_column(sa.Column('failed_on', sa.Date(), nullable=True))
+        batch.add_column(sa.Column('registered_model', sa.String(length=100), nullable=True))
+        batch.add_column(sa.Column('registered_purchase_date', sa.Date(), nullable=True))
+        batch.add_column(sa.Column('registered_batch', sa.String(length=100), nullable=True))
         batch.create_index('ix_failure_records_relevant_model', ['relevant', 'model'])
     # Reports recorded before the loop existed: a failing outcome was relevant and chargeable.
     op.execute("UPDATE failure_records SET relevant = outcome IN ('repaired', 'replaced', 'unrepairable'), "
@@ -38,6 +41,20 @@ def upgrade() -> None:
     for work_order_id, completed_at in connection.execute(sa.select(records.c.work_order_id, records.c.completed_at)).all():
         connection.execute(records.update().where(records.c.work_order_id == work_order_id)
                            .values(failed_on=completed_at.astimezone(timezone.utc).date()))
+    for column in ('model', 'purchase_date', 'batch'):
+        op.execute(f"UPDATE failure_records SET registered_{column} = (SELECT installed_units.{column} "
+                   "FROM installed_units WHERE installed_units.serial = failure_records.serial)")
+    op.create_table(
+        'installed_counts',
+        sa.Column('model', sa.String(length=100), nullable=False),
+        sa.Column('purchase_date', sa.Date(), nullable=False),
+        sa.Column('batch', sa.String(length=100), nullable=False),
+        sa.Column('units', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('model', 'purchase_date', 'batch'),
+    )
+    op.execute("INSERT INTO installed_counts (model, purchase_date, batch, units) "
+               "SELECT model, purchase_date, COALESCE(batch, ''), COUNT(*) FROM installed_units "
+               "GROUP BY model, purchase_date, COALESCE(batch, '')")
     op.create_table(
         'problems',
         sa.Column('problem_id', sa.String(length=64), nullable=False),
@@ -83,13 +100,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('reliability_versions')
+    op.drop_table('installed_counts')
     op.drop_index('ix_problem_audit_problem_id', table_name='problem_audit')
     op.drop_table('problem_audit')
     op.drop_index('ix_problems_group', table_name='problems')
     op.drop_table('problems')
     with op.batch_alter_table('failure_records') as batch:
         batch.drop_index('ix_failure_records_relevant_model')
-        for column in ('failed_on', 'chargeable', 'relevant', 'repeat_of', 'region', 'site'):
+        for column in ('registered_batch', 'registered_purchase_date', 'registered_model', 'failed_on', 'chargeable', 'relevant', 'repeat_of', 'region', 'site'):
             batch.drop_column(column)
     with op.batch_alter_table('tickets') as batch:
         batch.drop_column('repeat_of')

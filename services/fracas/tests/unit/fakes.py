@@ -54,7 +54,7 @@ class FakeFailureRepository(AbstractFailureRepository):
         self.tickets = tickets
         self.installed_base = installed_base
 
-    def add(self, record: FailureRecord) -> None:
+    def add(self, record: FailureRecord, unit: InstalledUnit | None = None) -> None:
         assert record.work_order_id not in self.rows, "primary key violated"
         self.rows[record.work_order_id] = record
 

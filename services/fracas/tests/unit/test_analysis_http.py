@@ -131,8 +131,8 @@ def test_problem_by_hand_over_http_through_the_workflow(client):
     assert created.status_code == 201 and created.json["status"] == "open"
     assert again.json["problem_id"] == problem_id and again.headers["Idempotent-Replayed"] == "true"
     assert verified.status_code == 200 and verified.json["status"] == "verified"
-    assert skipped.status_code == 400 and "to" in skipped.json["errors"]
-    assert no_date.status_code == 400 and "effective_date" in no_date.json["errors"]
+    assert skipped.status_code == 409 and "to" in skipped.json["errors"]
+    assert no_date.status_code == 422 and "effective_date" in no_date.json["errors"]
     assert detail.json["status"] == "root_cause"
     assert [entry["action"] for entry in detail.json["audit"]] == ["opened", "moved", "moved"]
     assert client.get("/api/v1/problems?status=root_cause").json[0]["problem_id"] == problem_id

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import abc
+from collections import Counter
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import Connection, and_, insert, or_, select, true, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.failures import (
@@ -13,7 +14,7 @@ from ..domain.failures import (
 )
 from ..domain.installed_base import InstalledUnit
 from ..domain.reliability import FailureObservation
-from .tables import failure_costs, failure_records, installed_units, reliability_versions, tickets
+from .tables import failure_costs, failure_records, installed_counts, installed_units, reliability_versions, tickets
 
 
 class AbstractTicketRepository(abc.ABC):
@@ -26,8 +27,9 @@ class AbstractTicketRepository(abc.ABC):
 
 class AbstractFailureRepository(abc.ABC):
     @abc.abstractmethod
-    def add(self, record: FailureRecord) -> None:
-        """Stores the report itself; cost and DOA flag are joined in when it is read."""
+    def add(self, record: FailureRecord, unit: InstalledUnit | None = None) -> None:
+        """Stores the report itself (with what the registry says of its ``unit``); cost and DOA flag are
+        joined in when it is read."""
 
     @abc.abstractmethod
     def get(self, work_order_id: str) -> FailureRecord | None: ...
@@ -106,8 +108,10 @@ class SqlFailureRepository(AbstractFailureRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
-    def add(self, record: FailureRecord) -> None:
-        self.connection.execute(insert(failure_records).values(**_record_row(record)))
+    def add(self, record: FailureRecord, unit: InstalledUnit | None = None) -> None:
+        self.connection.execute(insert(failure_records).values(
+            **_record_row(record), registered_model=unit and unit.model,
+            registered_purchase_date=unit and unit.purchase_date, registered_batch=unit and unit.batch))
 
     def get(self, work_order_id: str) -> FailureRecord | None:
         records = self._records(failure_records.c.work_order_id == work_order_id)
@@ -180,6 +184,19 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
         if not units:
             return
         dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        serials = sorted({unit.serial for unit in units})
+        deltas: Counter = Counter()
+        for chunk in _chunks(serials):
+            # Locked: a concurrent registration of the same serial waits, and then counts from our result.
+            query = select(installed_units.c.model, installed_units.c.purchase_date, installed_units.c.batch) \
+                .where(installed_units.c.serial.in_(chunk))
+            if self.connection.dialect.name == "postgresql":
+                query = query.with_for_update()
+            for model, purchased, batch in self.connection.execute(query):
+                deltas[(model, purchased, batch or "")] -= 1
+        latest = {unit.serial: unit for unit in units}
+        for unit in latest.values():
+            deltas[(unit.model, unit.purchase_date, unit.batch or "")] += 1
         statement = dialect_insert(installed_units)
         # Safe against a concurrent registration of the same serial; rows go in serial order so two
         # overlapping registrations lock them in the same order and cannot deadlock.
@@ -193,6 +210,24 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
              "purchase_date": unit.purchase_date, "batch": unit.batch, "registered_at": registered_at}
             for unit in sorted(units, key=lambda unit: unit.serial)
         ])
+        changed = {key: delta for key, delta in deltas.items() if delta}
+        if changed:
+            counts = dialect_insert(installed_counts)
+            self.connection.execute(counts.on_conflict_do_update(
+                index_elements=[installed_counts.c.model, installed_counts.c.purchase_date, installed_counts.c.batch],
+                set_={"units": installed_counts.c.units + counts.excluded.units},
+            ), [{"model": m, "purchase_date": d, "batch": b, "units": n} for (m, d, b), n in sorted(changed.items())])
+        # Failure reports of these units learn what the registry now says of them.
+        for chunk in _chunks(serials):
+            failed = [row[0] for row in self.connection.execute(
+                select(failure_records.c.serial).where(failure_records.c.serial.in_(chunk)).distinct())]
+            if failed:
+                self.connection.execute(
+                    update(failure_records).where(failure_records.c.serial == bindparam("unit_serial")).values(
+                        registered_model=bindparam("m"), registered_purchase_date=bindparam("d"),
+                        registered_batch=bindparam("b")),
+                    [{"unit_serial": s, "m": latest[s].model, "d": latest[s].purchase_date, "b": latest[s].batch}
+                     for s in failed])
 
     def get(self, serial: str) -> InstalledUnit | None:
         row = self.connection.execute(
@@ -207,6 +242,11 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
             select(installed_units.c.serial, installed_units.c.purchase_date).where(installed_units.c.model == model)
         )
         return {row.serial: row.purchase_date for row in rows}
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _product(row) -> Product:

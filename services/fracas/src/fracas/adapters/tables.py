@@ -64,6 +64,11 @@ failure_records = Table(
     Column("chargeable", Boolean, nullable=False, server_default="0"),
     # The UTC day of completion, so ages are a date difference the database can group by.
     Column("failed_on", Date),
+    # The registry's word on the unit, copied in when either side arrives, so fleet analytics read this
+    # table alone instead of joining a million installed units.
+    Column("registered_model", String(100)),
+    Column("registered_purchase_date", Date),
+    Column("registered_batch", String(100)),
     Index("ix_failure_records_model_outcome", "model", "outcome"),
     Index("ix_failure_records_relevant_model", "relevant", "model"),
     Index("ix_failure_records_serial", "serial"),
@@ -116,6 +121,17 @@ problem_audit = Table(
     Column("from_status", String(32)),
     Column("to_status", String(32)),
     Column("note", Text, nullable=False),
+)
+
+# Installed units counted by model, purchase date and batch ("" for none), kept in step by every
+# registration: the denominators of every rate and the suspensions of every fit, in a few thousand rows.
+installed_counts = Table(
+    "installed_counts",
+    metadata,
+    Column("model", String(100), primary_key=True),
+    Column("purchase_date", Date, primary_key=True),
+    Column("batch", String(100), primary_key=True),
+    Column("units", Integer, nullable=False),
 )
 
 # Bumped in the transaction that changes a model's failures or installed base: cached fits carry the

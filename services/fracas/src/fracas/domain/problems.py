@@ -23,9 +23,12 @@ NEXT = {
 
 
 class WorkflowError(ValueError):
-    def __init__(self, field: str, message: str):
+    """``conflict``: the step does not follow from where the problem is now (not from what was sent)."""
+
+    def __init__(self, field: str, message: str, conflict: bool = False):
         super().__init__(message)
         self.field = field
+        self.conflict = conflict
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def transition(problem: Problem, to: str, now: datetime, *, root_cause: str | No
     """The problem moved to ``to``; raises WorkflowError naming what is missing or not allowed."""
     if to not in NEXT[problem.status]:
         allowed = ", ".join(NEXT[problem.status])
-        raise WorkflowError("to", f"A problem in {problem.status} can go to {allowed}, not {to}.")
+        raise WorkflowError("to", f"A problem in {problem.status} can go to {allowed}, not {to}.", conflict=True)
     changes: dict = {"status": to, "version": problem.version + 1}
     if to == ROOT_CAUSE:
         if not (root_cause or problem.root_cause):

@@ -151,7 +151,10 @@ class ProblemChanges(MethodView):
     @problems.arguments(ProblemChangeIn)
     @problems.response(200, ProblemOut)
     @problems.alt_response(404, schema=ERROR, description="No such problem")
-    @problems.alt_response(409, schema=ERROR, description="Changed by someone else meanwhile; read it again")
+    @problems.alt_response(409, schema=ERROR, description="Not a step from the problem's current status, or "
+                                                          "changed by someone else meanwhile")
+    @problems.alt_response(422, schema=ERROR, description="The step needs facts not given (root cause, corrective "
+                                                          "action and its effective date), or nothing to change")
     def post(self, path, body, **_):
         """Move a problem on (open -> verified | no_fault_found -> root_cause -> corrective_action ->
         effectiveness_check -> closed; closed -> open reopens it) or reassign it. Closing emits ProblemClosed."""
@@ -162,6 +165,6 @@ class ProblemChanges(MethodView):
         except problem_handlers.ProblemNotFound:
             abort(404, errors={"problem_id": ["No such problem."]})
         except WorkflowError as exc:
-            abort(400, errors={exc.field: [str(exc)]})
+            abort(409 if exc.conflict else 422, errors={exc.field: [str(exc)]})
         except ConcurrentChange:
             abort(409, errors={"problem_id": ["Changed by someone else meanwhile; read it again."]})

@@ -80,8 +80,11 @@ def record_failure(event: Envelope, uow: FracasUnitOfWork, events: EventWriter) 
     )
     ticket = uow.tickets.get(record.ticket_id)
     record = link_repeats(record, ticket, uow)
-    uow.failures.add(record)
+    unit = uow.installed_base.get(record.product.serial)
+    uow.failures.add(record, unit)
     uow.versions.bump(record.product.model)
+    if unit is not None and unit.model != record.product.model:
+        uow.versions.bump(unit.model)
     watch_for_returns(record, uow, events, event.time)
 
 

@@ -85,7 +85,7 @@ def change(cmd: ChangeProblem, uow: FracasUnitOfWork, events: EventWriter, now: 
                           moved.problem_id, now)
             problem = moved
         if problem is before:
-            raise WorkflowError("to", "Nothing to change: give a status to move to, an owner or a due date.")
+            raise WorkflowError("body", "Nothing to change: give a status to move to, an owner or a due date.")
         problem = dataclasses.replace(problem, version=before.version + 1)
         uow.problems.save(problem)
         uow.commit()
