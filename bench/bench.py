@@ -31,6 +31,7 @@ if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench import httpload, messaging  # noqa: E402
+from bench.reliability import reliability_stage  # noqa: E402
 from bench.flow import FlowDriver, Sandbox, WireObserver, start_platform  # noqa: E402
 from bench.measure import load_average  # noqa: E402
 from bench.report import markdown, targets  # noqa: E402
@@ -44,7 +45,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="every stage at a small scale (under a minute)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench", help="report directory")
     parser.add_argument("--databases", default=None, help="platform runs, comma-separated (sqlite,postgresql)")
-    parser.add_argument("--skip", default="", help="stages to leave out: messaging, flow, http")
+    parser.add_argument("--skip", default="", help="stages to leave out: messaging, flow, http, reliability")
+    parser.add_argument("--fleet-units", type=int, default=None, help="installed units in the reliability stage")
+    parser.add_argument("--fleet-incidents", type=int, default=None, help="incidents in the reliability stage")
     parser.add_argument("--tickets", type=int, default=None, help="tickets per whole-flow run")
     parser.add_argument("--concurrency", type=int, default=16, help="tickets in flight in the whole flow")
     parser.add_argument("--paced-rate", type=float, default=None, help="tickets/s of the paced flow run (0: none)")
@@ -69,6 +72,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "publish": 2000 if quick else 20000,
         "consume": 500 if quick else 10000,
         "latency": 40 if quick else 200,
+        "fleet_units": 100_000 if quick else 1_000_000,
+        "fleet_incidents": 5_000 if quick else 50_000,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -190,6 +195,10 @@ class Bench:
         for database in self.args.databases:
             if {"flow", "http"} - self.args.skip:
                 self.platform(database)
+        if "reliability" not in self.args.skip:
+            self.results["reliability"] = self.stage(
+                "fracas: Weibull and Pareto over the fleet (PostgreSQL)", reliability_stage,
+                self.args.fleet_units, self.args.fleet_incidents)
         results = self.results
         results.update(
             format="aftersales-bench/1", mode="quick" if self.args.quick else "full",

@@ -31,6 +31,11 @@ def targets(results: dict) -> list[dict]:
         if rate is not None:
             add(f"consumer, inbox + one row per message ({database})", ">= 3000 msg/s", f"{rate} msg/s",
                 rate >= 3000)
+    fleet = results.get("reliability")
+    if fleet:
+        for key, label in (("weibull_cold_s", "Weibull"), ("pareto_cold_s", "failure Pareto")):
+            add(f"FRACAS {label}, {fleet['units']:,} units / {fleet['incidents']:,} incidents, uncached",
+                "< 2 s", f"{fleet[key]} s", fleet[key] < 2.0)
     for database, platform in (results.get("platforms") or {}).items():
         post = _get(platform, "http", "post_tickets", "16")
         if post:
@@ -102,6 +107,16 @@ def markdown(results: dict) -> str:
         met = {True: "yes", False: "**no**", None: "–"}[target["met"]]
         lines.append(f"| {target['name']} | {target['goal']} | {target['measured']} | {met} |")
 
+    fleet = results.get("reliability")
+    if fleet:
+        lines += ["", "## FRACAS at fleet scale (PostgreSQL)", "",
+                  f"{fleet['units']:,} installed units, {fleet['incidents']:,} incidents (loaded in {fleet['load_s']} s). "
+                  "Uncached: SQL aggregation by age plus the fit; cached: until the model's data change.", "",
+                  "| request | uncached | cached |", "|---|---|---|",
+                  f"| Weibull of the model | {fleet['weibull_cold_s']} s | {fleet['weibull_cached_s']} s |",
+                  f"| Weibull of one part | {fleet['weibull_part_cold_s']} s | – |",
+                  f"| Pareto by part | {fleet['pareto_cold_s']} s | {fleet['pareto_cached_s']} s |",
+                  "", f"fit: {fleet['fit']}"]
     messaging = results.get("messaging") or {}
     publish = messaging.get("publish") or {}
     if publish:

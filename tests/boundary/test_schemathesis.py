@@ -11,7 +11,12 @@ from .services import SERVICES
 # What a 400 may still be for although the document allows the request: rules no OpenAPI schema states.
 RULES_BEYOND_THE_DOCUMENT = {
     "intake": {"POST /api/v1/tickets": "a purchase date is not in the future; each part_no once per ticket"},
-    "fracas": {"POST /api/v1/installed-base": "a purchase date is not in the future; each serial once per request"},
+    "fracas": {
+        "POST /api/v1/installed-base": "a purchase date is not in the future; each serial once per request",
+        "POST /api/v1/reliability/weibull": "at least two failures, at two distinct ages",
+        "POST /api/v1/reliability/growth": "failure times or intervals (not both), with failures, ending after them",
+        "POST /api/v1/reliability/mtbf": "a failure-terminated test has a failure",
+    },
 }
 # Answered 2xx only about something that exists already (a ticket, an assigned work order, failures of a
 # model): random data finds nothing there, test_valid_data.py asks with real ones.

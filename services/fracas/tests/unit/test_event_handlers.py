@@ -10,7 +10,10 @@ from aftersales_shared.testing.contract import assert_conforms
 from event_builders import T0, reposted, repair_completed, settlement_posted, ticket_created
 from fakes import FakeStore, FakeUnitOfWork
 from fracas.entrypoints.events import INCOMING_SCHEMAS, PUBLISHED
-from fracas.service_layer.handlers import EVENT_HANDLERS
+from fracas.bootstrap import event_writer
+from fracas.service_layer.handlers import event_handlers
+
+EVENT_HANDLERS = event_handlers(event_writer())
 
 
 @pytest.fixture
@@ -28,9 +31,9 @@ def records_of(store, ticket_id):
         return uow.failures.for_ticket(ticket_id)
 
 
-def test_fracas_reads_the_three_events_and_publishes_nothing():
+def test_fracas_reads_the_three_events_and_publishes_problems():
     assert set(EVENT_HANDLERS) == set(INCOMING_SCHEMAS) == {"TicketCreated", "RepairCompleted", "SettlementPosted"}
-    assert PUBLISHED == {}
+    assert set(PUBLISHED) == {"ProblemOpened", "ProblemClosed"}
 
 
 def test_the_events_used_here_are_shaped_like_the_contract():

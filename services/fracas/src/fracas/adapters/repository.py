@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import abc
+from collections import Counter
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.failures import (
@@ -13,7 +14,7 @@ from ..domain.failures import (
 )
 from ..domain.installed_base import InstalledUnit
 from ..domain.reliability import FailureObservation
-from .tables import failure_costs, failure_records, installed_units, tickets
+from .tables import failure_costs, failure_records, installed_counts, installed_units, reliability_versions, tickets
 
 
 class AbstractTicketRepository(abc.ABC):
@@ -26,8 +27,9 @@ class AbstractTicketRepository(abc.ABC):
 
 class AbstractFailureRepository(abc.ABC):
     @abc.abstractmethod
-    def add(self, record: FailureRecord) -> None:
-        """Stores the report itself; cost and DOA flag are joined in when it is read."""
+    def add(self, record: FailureRecord, unit: InstalledUnit | None = None) -> None:
+        """Stores the report itself (with what the registry says of its ``unit``); cost and DOA flag are
+        joined in when it is read."""
 
     @abc.abstractmethod
     def get(self, work_order_id: str) -> FailureRecord | None: ...
@@ -40,6 +42,17 @@ class AbstractFailureRepository(abc.ABC):
 
     @abc.abstractmethod
     def cost_of(self, work_order_id: str) -> FailureCost | None: ...
+
+    @abc.abstractmethod
+    def for_serial(self, serial: str) -> list[FailureRecord]:
+        """Every repair of one unit, oldest first."""
+
+    @abc.abstractmethod
+    def set_repeat_of(self, work_order_id: str, ticket_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def all_records(self, model: str | None = None) -> list[FailureRecord]:
+        """Every repair (of ``model``), with the DOA flag of its ticket, oldest first."""
 
     @abc.abstractmethod
     def observations_for_model(self, model: str) -> list[FailureObservation]:
@@ -69,6 +82,7 @@ class SqlTicketRepository(AbstractTicketRepository):
             ticket_id=ticket.ticket_id, model=product.model, serial=product.serial, category=product.category,
             purchase_date=product.purchase_date, batch=product.batch, symptom_code=ticket.symptom_code,
             first_open_failure=ticket.first_open_failure, created_at=ticket.created_at,
+            repeat_of=ticket.repeat_of,
         ))
 
     def get(self, ticket_id: str) -> TicketFacts | None:
@@ -78,6 +92,7 @@ class SqlTicketRepository(AbstractTicketRepository):
         return TicketFacts(
             ticket_id=row["ticket_id"], product=_product(row), symptom_code=row["symptom_code"],
             first_open_failure=row["first_open_failure"], created_at=row["created_at"],
+            repeat_of=row["repeat_of"],
         )
 
 
@@ -93,8 +108,10 @@ class SqlFailureRepository(AbstractFailureRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
-    def add(self, record: FailureRecord) -> None:
-        self.connection.execute(insert(failure_records).values(**_record_row(record)))
+    def add(self, record: FailureRecord, unit: InstalledUnit | None = None) -> None:
+        self.connection.execute(insert(failure_records).values(
+            **_record_row(record), registered_model=unit and unit.model,
+            registered_purchase_date=unit and unit.purchase_date, registered_batch=unit and unit.batch))
 
     def get(self, work_order_id: str) -> FailureRecord | None:
         records = self._records(failure_records.c.work_order_id == work_order_id)
@@ -102,6 +119,16 @@ class SqlFailureRepository(AbstractFailureRepository):
 
     def for_ticket(self, ticket_id: str) -> list[FailureRecord]:
         return self._records(failure_records.c.ticket_id == ticket_id)
+
+    def for_serial(self, serial: str) -> list[FailureRecord]:
+        return self._records(failure_records.c.serial == serial)
+
+    def set_repeat_of(self, work_order_id: str, ticket_id: str) -> None:
+        self.connection.execute(update(failure_records).where(failure_records.c.work_order_id == work_order_id)
+                                .values(repeat_of=ticket_id))
+
+    def all_records(self, model: str | None = None) -> list[FailureRecord]:
+        return self._records(true() if model is None else failure_records.c.model == model)
 
     def _records(self, condition) -> list[FailureRecord]:
         query = (
@@ -157,6 +184,19 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
         if not units:
             return
         dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        serials = sorted({unit.serial for unit in units})
+        deltas: Counter = Counter()
+        for chunk in _chunks(serials):
+            # Locked: a concurrent registration of the same serial waits, and then counts from our result.
+            query = select(installed_units.c.model, installed_units.c.purchase_date, installed_units.c.batch) \
+                .where(installed_units.c.serial.in_(chunk))
+            if self.connection.dialect.name == "postgresql":
+                query = query.with_for_update()
+            for model, purchased, batch in self.connection.execute(query):
+                deltas[(model, purchased, batch or "")] -= 1
+        latest = {unit.serial: unit for unit in units}
+        for unit in latest.values():
+            deltas[(unit.model, unit.purchase_date, unit.batch or "")] += 1
         statement = dialect_insert(installed_units)
         # Safe against a concurrent registration of the same serial; rows go in serial order so two
         # overlapping registrations lock them in the same order and cannot deadlock.
@@ -170,6 +210,24 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
              "purchase_date": unit.purchase_date, "batch": unit.batch, "registered_at": registered_at}
             for unit in sorted(units, key=lambda unit: unit.serial)
         ])
+        changed = {key: delta for key, delta in deltas.items() if delta}
+        if changed:
+            counts = dialect_insert(installed_counts)
+            self.connection.execute(counts.on_conflict_do_update(
+                index_elements=[installed_counts.c.model, installed_counts.c.purchase_date, installed_counts.c.batch],
+                set_={"units": installed_counts.c.units + counts.excluded.units},
+            ), [{"model": m, "purchase_date": d, "batch": b, "units": n} for (m, d, b), n in sorted(changed.items())])
+        # Failure reports of these units learn what the registry now says of them.
+        for chunk in _chunks(serials):
+            failed = [row[0] for row in self.connection.execute(
+                select(failure_records.c.serial).where(failure_records.c.serial.in_(chunk)).distinct())]
+            if failed:
+                self.connection.execute(
+                    update(failure_records).where(failure_records.c.serial == bindparam("unit_serial")).values(
+                        registered_model=bindparam("m"), registered_purchase_date=bindparam("d"),
+                        registered_batch=bindparam("b")),
+                    [{"unit_serial": s, "m": latest[s].model, "d": latest[s].purchase_date, "b": latest[s].batch}
+                     for s in failed])
 
     def get(self, serial: str) -> InstalledUnit | None:
         row = self.connection.execute(
@@ -184,6 +242,11 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
             select(installed_units.c.serial, installed_units.c.purchase_date).where(installed_units.c.model == model)
         )
         return {row.serial: row.purchase_date for row in rows}
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _product(row) -> Product:
@@ -205,6 +268,8 @@ def _record_row(record: FailureRecord) -> dict:
             for p in record.parts_used
         ],
         "warranty_status": record.warranty_status,
+        "site": record.site, "region": record.region, "repeat_of": record.repeat_of,
+        "relevant": record.relevant, "chargeable": record.chargeable, "failed_on": record.failed_on,
     }
 
 
@@ -229,4 +294,32 @@ def _record(row) -> FailureRecord:
         warranty_status=row["warranty_status"],
         first_open_failure=row["first_open_failure"],
         cost=_cost(row),
+        site=row["site"], region=row["region"], repeat_of=row["repeat_of"],
     )
+
+
+class AbstractVersionRepository(abc.ABC):
+    """A counter per model, bumped by whatever changes its failures or installed base."""
+
+    @abc.abstractmethod
+    def bump(self, model: str) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, model: str) -> int: ...
+
+
+class SqlVersionRepository(AbstractVersionRepository):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def bump(self, model: str) -> None:
+        dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(reliability_versions).values(model=model, version=1)
+        self.connection.execute(statement.on_conflict_do_update(
+            index_elements=[reliability_versions.c.model],
+            set_={"version": reliability_versions.c.version + 1}))
+
+    def get(self, model: str) -> int:
+        value = self.connection.execute(
+            select(reliability_versions.c.version).where(reliability_versions.c.model == model)).scalar()
+        return value or 0

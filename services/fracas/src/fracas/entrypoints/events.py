@@ -1,4 +1,5 @@
-"""FRACAS's side of the wire: it publishes nothing yet and reads tickets, repairs and settlements.
+"""FRACAS's side of the wire: it reads tickets, repairs and settlements and publishes ProblemOpened and
+ProblemClosed (EVENTS.md).
 
 The readers are tolerant: they take the fields FRACAS keeps, let anything else pass, and
 refuse only what FRACAS could not store or would misread.
@@ -7,11 +8,37 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..domain.problems import ProblemClosed, ProblemOpened
+
 from aftersales_shared.boundary import (
     CURRENCY_PATTERN, OUTCOMES, WARRANTY_STATUSES, Boolean, Choice, EventReader, Integer, Money, Text, Timestamp,
 )
 
-PUBLISHED: dict[str, type[Schema]] = {}
+
+
+class ProblemOpenedV1(Schema):
+    problem_id = fields.String(required=True)
+    model = fields.String(required=True)
+    part_no = fields.String(required=True, allow_none=True)
+    failure_mode = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True)
+    opened_at = Timestamp(required=True)
+
+
+class ProblemClosedV1(Schema):
+    problem_id = fields.String(required=True)
+    model = fields.String(required=True)
+    part_no = fields.String(required=True, allow_none=True)
+    failure_mode = fields.String(required=True, allow_none=True)
+    closed_at = Timestamp(required=True)
+    effective = fields.Boolean(required=True, allow_none=True)
+
+
+PUBLISHED: dict[str, type[Schema]] = {"ProblemOpened": ProblemOpenedV1, "ProblemClosed": ProblemClosedV1}
+OUTGOING = {
+    ProblemOpened: lambda event: ProblemOpenedV1().dump(event),
+    ProblemClosed: lambda event: ProblemClosedV1().dump(event),
+}
 
 
 def _id(**kwargs) -> Text:
@@ -42,6 +69,7 @@ class _Fault(EventReader):
 
 class TicketCreatedIn(EventReader):
     ticket_id = _id(required=True)
+    repeat_of = Text(64, load_default=None, allow_none=True)
     product = fields.Nested(_Product, required=True)
     fault = fields.Nested(_Fault, required=True)
     created_at = Timestamp(required=True)
@@ -73,6 +101,9 @@ class RepairCompletedIn(EventReader):
     product = fields.Nested(_Product, required=True)
     parts_used = fields.List(fields.Nested(_PartUsed), load_default=list)
     warranty_status = Choice(WARRANTY_STATUSES, load_default=None, allow_none=True)
+    repeat_of = Text(64, load_default=None, allow_none=True)
+    site = Text(64, load_default=None, allow_none=True)
+    region = Text(64, load_default=None, allow_none=True)
 
 
 class _Totals(EventReader):

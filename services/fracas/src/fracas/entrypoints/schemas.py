@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
-from aftersales_shared.boundary import Money, Text, Timestamp
+from aftersales_shared.boundary import Integer, Money, Text, Timestamp
+
+from .analysis_schemas import WeibullBoundsOut  # noqa: F401  (named in WeibullOut)
 
 MAX_UNITS_PER_REQUEST = 10_000
 
@@ -60,7 +62,11 @@ class RegisteredOut(Schema):
 
 class WeibullQuery(Schema):
     model = _name(required=True)
+    part_no = Text(64, min_length=1, load_default=None,
+                   metadata={"description": "Only failures of this part count; all other units are suspensions."})
     as_of = fields.Date(load_default=None, metadata={"description": "Defaults to today (UTC)."})
+    confidence = fields.Float(load_default=0.90, validate=validate.Range(0.5, 0.9999))
+    sides = Integer(1, 2, strict=False, load_default=2)
 
 
 class WeibullOut(Schema):
@@ -74,6 +80,9 @@ class WeibullOut(Schema):
     b10_days = fields.Float(metadata={"description": "Age by which 10% of units have failed."})
     skipped = fields.Integer(metadata={"description": "Failed units left out: their age is unknown."})
     skipped_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+    part_no = fields.String(allow_none=True)
+    mean_life_days = fields.Float()
+    bounds = fields.Nested(WeibullBoundsOut, allow_none=True)
 
 
 class FailuresQuery(Schema):

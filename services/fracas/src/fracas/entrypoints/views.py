@@ -11,9 +11,11 @@ from aftersales_shared.boundary import (
 from aftersales_shared.idempotency import Answer, Replayed
 
 from ..domain.installed_base import InstalledUnit
-from ..domain.weibull import NotEnoughFailures
+from ..domain import growth, mtbf
+from ..domain.weibull import NotEnoughFailures, fisher_bounds, fit_weibull
 from ..service_layer import handlers, queries
 from ..service_layer.commands import RegisterInstalledBase
+from .analysis_schemas import GrowthDataIn, GrowthOut, MtbfIn, MtbfOut, WeibullDataIn, WeibullDataOut
 from .schemas import (
     MAX_UNITS_PER_REQUEST, FailureRecordOut, FailuresQuery, InstalledUnitIn, RegisteredOut, WeibullOut,
     WeibullQuery,
@@ -65,12 +67,14 @@ class Weibull(MethodView):
         app = _fracas()
         as_of = query["as_of"] or app.clock().date()
         try:
-            report = queries.weibull_for_model(query["model"], as_of, app.uow_factory())
+            report = queries.weibull_for_model(query["model"], as_of, app.uow_factory(), query["part_no"], app.fits)
         except NotEnoughFailures as exc:
             abort(422, errors={"model": [str(exc)]})
         fit = report.fit
+        own = _weibull_body(fit, query["confidence"], query["sides"])
         return {
-            "model": report.model, "as_of": report.as_of, "beta": fit.beta, "eta": fit.eta,
+            "part_no": query["part_no"], "mean_life_days": fit.mean_life, "bounds": own["bounds"],
+            "model": query["model"], "as_of": report.as_of, "beta": fit.beta, "eta": fit.eta,
             "failures": fit.failures, "suspensions": fit.suspensions, "log_likelihood": fit.log_likelihood,
             "b10_days": fit.b10, "skipped": report.skipped.total,
             "skipped_reasons": {
@@ -78,6 +82,72 @@ class Weibull(MethodView):
                 "failed_before_purchase": report.skipped.failed_before_purchase,
             },
         }
+
+    @reliability.arguments(WeibullDataIn)
+    @reliability.response(200, WeibullDataOut)
+    def post(self, body):
+        """Weibull (maximum likelihood) of the analyst's own ages at failure and suspension ages."""
+        failures = body["failures"]
+        # A unit suspended at age 0 has survived nothing: it carries no information (S(0) = 1).
+        suspensions = [(t, c) for t, c in body["suspensions"] if t > 0]
+        if not any(count for _, count in failures):
+            abort(400, errors={"failures": ["There are no failures: a Weibull fit needs at least two."]})
+        if any(time == 0 and count for time, count in failures):
+            abort(400, errors={"failures": ["A failure age must be positive."]})
+        try:
+            fit = fit_weibull([t for t, _ in failures], [t for t, _ in suspensions],
+                              [c for _, c in failures], [c for _, c in suspensions])
+        except NotEnoughFailures as exc:
+            abort(400, errors={"failures": [f"{str(exc)[0].upper()}{str(exc)[1:]}."]})
+        return _weibull_body(fit, body["confidence"], body["sides"])
+
+
+def _weibull_body(fit, confidence: float, sides: int) -> dict:
+    bounds = fisher_bounds(fit, confidence, sides)
+    return {
+        "beta": fit.beta, "eta": fit.eta, "log_likelihood": fit.log_likelihood, "b10": fit.b10,
+        "mean_life": fit.mean_life, "failures": fit.failures, "suspensions": fit.suspensions,
+        "bounds": None if bounds is None else {
+            "confidence": bounds.confidence, "sides": bounds.sides,
+            **{name: vars(getattr(bounds, name)) for name in ("beta", "eta", "b10")},
+        },
+    }
+
+
+@reliability.route("/growth")
+class Growth(MethodView):
+    @reliability.arguments(GrowthDataIn)
+    @reliability.response(200, GrowthOut)
+    def post(self, body):
+        """Crow-AMSAA (power-law NHPP) by maximum likelihood: individual failure times (failure- or
+        time-terminated) or grouped intervals; MTBFs are at the end of the test."""
+        try:
+            if body["intervals"] is not None:
+                intervals = body["intervals"]
+                fit = growth.fit_grouped([i["end"] for i in intervals], [i["failures"] for i in intervals])
+            else:
+                items = body["failure_times"]
+                fit = growth.fit_failure_times([t for t, _ in items], [c for _, c in items], body["end_time"])
+        except growth.BadGrowthData as exc:
+            abort(400, errors={exc.field: [str(exc)]})
+        return _growth_body(fit)
+
+
+def _growth_body(fit: growth.GrowthFit) -> dict:
+    return {"beta": fit.beta, "lam": fit.lam, "failures": fit.failures, "end_time": fit.end_time,
+            "terminated": fit.terminated, "cumulative_mtbf": fit.cumulative_mtbf,
+            "instantaneous_mtbf": fit.instantaneous_mtbf}
+
+
+@reliability.route("/mtbf")
+class Mtbf(MethodView):
+    @reliability.arguments(MtbfIn)
+    @reliability.response(200, MtbfOut)
+    def post(self, body):
+        """MTBF of a constant-failure-rate test with chi-square confidence bounds."""
+        estimate = mtbf.mtbf_bounds(body["total_time"], body["failures"], body["confidence"], body["sides"],
+                                    body["test"])
+        return vars(estimate)
 
 
 @failures.route("")

@@ -3,8 +3,11 @@ from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
 from ..adapters.repository import (
     AbstractFailureRepository, AbstractInstalledBaseRepository, AbstractTicketRepository,
-    SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
+    AbstractVersionRepository, SqlFailureRepository, SqlInstalledBaseRepository, SqlTicketRepository,
+    SqlVersionRepository,
 )
+from ..adapters.analytics import AbstractAnalyticsRepository, SqlAnalyticsRepository
+from ..adapters.problems import AbstractProblemRepository, SqlProblemRepository
 from ..adapters.tables import idempotency_keys, inbox, outbox
 
 
@@ -13,6 +16,9 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
     failures: AbstractFailureRepository
     installed_base: AbstractInstalledBaseRepository
     requests: AbstractIdempotencyRepository
+    versions: AbstractVersionRepository
+    problems: AbstractProblemRepository
+    analytics: AbstractAnalyticsRepository
 
     def __init__(self, engine):
         super().__init__(engine, outbox, inbox)
@@ -22,3 +28,6 @@ class FracasUnitOfWork(SqlAlchemyUnitOfWork):
         self.failures = SqlFailureRepository(connection)
         self.installed_base = SqlInstalledBaseRepository(connection)
         self.requests = SqlIdempotencyRepository(connection, idempotency_keys)
+        self.versions = SqlVersionRepository(connection)
+        self.problems = SqlProblemRepository(connection)
+        self.analytics = SqlAnalyticsRepository(connection)
