@@ -33,7 +33,7 @@ def test_emitted_part_reservation_failed_has_a_conforming_envelope_and_its_docum
     assert_conforms(failed.to_dict())
     wire = parse_envelope(failed.to_json())
     assert PUBLISHED["PartReservationFailed"]().validate(wire.data) == {}
-    assert set(wire.data) == {"reservation_id", "ticket_id", "site", "shortages", "failed_at"}
+    assert set(wire.data) == {"reservation_id", "ticket_id", "site", "shortages", "failed_at", "reason"}
 
 
 def test_published_schemas_accept_what_is_emitted_and_refuse_an_empty_reservation(uow):

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalogue import PartPriceChanged
 from .reservations import Reservation
+
+__all__ = ["PartPriceChanged", "PartReservationFailed", "PartReserved"]
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from aftersales_shared.boundary import EventReader, Integer, Text, Timestamp
+from aftersales_shared.boundary import Boolean, EventReader, Integer, Money, Text, Timestamp
 
-from ..domain.events import PartReservationFailed, PartReserved
+from ..domain.events import PartPriceChanged, PartReservationFailed, PartReserved
 
 PART_NO = validate.Length(1, 64)
 TICKET_ID = validate.Length(1, 200)
@@ -40,11 +40,27 @@ class PartReservationFailedV1(Schema):
     site = fields.String(required=True)
     shortages = fields.List(fields.Nested(_Shortage), required=True, validate=validate.Length(min=1))
     failed_at = Timestamp(required=True)
+    #: Why the region could not make up the shortage either (e.g. the site's deposit), when there is a why.
+    reason = fields.String(allow_none=True)
+
+
+class PartPriceChangedV1(Schema):
+    """A catalogue entry as it now is; ``revision`` rises with every change, so a receiver keeps the highest."""
+
+    part_no = fields.String(required=True, validate=PART_NO)
+    description = fields.String(required=True)
+    category = fields.String(required=True)
+    unit_cost = Money(required=True)
+    list_price = Money(required=True, allow_none=True)
+    returnable = Boolean(required=True)
+    revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    effective_at = Timestamp(required=True)
 
 
 PUBLISHED = {
     "PartReserved": PartReservedV1,
     "PartReservationFailed": PartReservationFailedV1,
+    "PartPriceChanged": PartPriceChangedV1,
 }
 
 
@@ -60,11 +76,24 @@ def part_reservation_failed_data(event: PartReservationFailed) -> dict:
     reservation = event.reservation
     return PartReservationFailedV1().dump({
         "reservation_id": reservation.id, "ticket_id": reservation.ticket_id, "site": reservation.site,
-        "shortages": reservation.shortages, "failed_at": reservation.created_at,
+        "shortages": reservation.shortages, "failed_at": reservation.created_at, "reason": reservation.reason,
     })
 
 
-OUTGOING = {PartReserved: part_reserved_data, PartReservationFailed: part_reservation_failed_data}
+def part_price_changed_data(event: PartPriceChanged) -> dict:
+    part = event.part
+    return PartPriceChangedV1().dump({
+        "part_no": part.part_no, "description": part.description, "category": part.category,
+        "unit_cost": part.unit_cost, "list_price": part.list_price, "returnable": part.returnable,
+        "revision": part.revision, "effective_at": event.effective_at,
+    })
+
+
+OUTGOING = {
+    PartReserved: part_reserved_data,
+    PartReservationFailed: part_reservation_failed_data,
+    PartPriceChanged: part_price_changed_data,
+}
 
 
 class _PartLine(EventReader):
@@ -73,10 +102,18 @@ class _PartLine(EventReader):
 
 
 class TicketPartsRequested(EventReader):
-    """What inventory needs of TicketCreated: which ticket, which parts (the site is the envelope's)."""
+    """What inventory needs of TicketCreated: which ticket, which parts (the site is the envelope's), and
+    whether the customer must accept a quote before anything is held."""
 
     ticket_id = Text(200, min_length=1, required=True)
     parts = fields.List(fields.Nested(_PartLine), required=True)
+    quote_required = fields.Boolean(allow_none=True, load_default=False)
+
+
+class TicketNamed(EventReader):
+    """QuoteAccepted, TicketCancelled, TicketClosed: inventory needs only which ticket."""
+
+    ticket_id = Text(200, min_length=1, required=True)
 
 
 class RepairPartsUsed(EventReader):
@@ -89,5 +126,8 @@ class RepairPartsUsed(EventReader):
 
 INCOMING_SCHEMAS = {
     "TicketCreated": TicketPartsRequested(),
+    "QuoteAccepted": TicketNamed(),
+    "TicketCancelled": TicketNamed(),
+    "TicketClosed": TicketNamed(),
     "RepairCompleted": RepairPartsUsed(),
 }
