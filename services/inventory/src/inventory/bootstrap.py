@@ -14,6 +14,7 @@ from .adapters.tables import metadata, outbox
 from .config import Settings
 from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
 from .service_layer.handlers import event_handlers
+from .service_layer.jobs import periodic_jobs
 from .service_layer.unit_of_work import InventoryUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -42,6 +43,7 @@ def bootstrap(settings: Settings | None = None) -> Inventory:
     runtime = ServiceRuntime(
         service="inventory", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
         migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(events), INCOMING_SCHEMAS),
+        periodic_jobs=periodic_jobs(uow_factory, events),
     )
     return Inventory(runtime, uow_factory, reader, events)
 

@@ -82,6 +82,13 @@ class FakeStockRepository(AbstractStockRepository):
                 found.setdefault(part_no, []).append(replace(level, movements=[]))
         return found
 
+    def value_moved(self, site, since, until):
+        moved = {}
+        for m in self.movements:
+            if m.site == site and m.at < until and (since is None or m.at >= since):
+                moved[m.kind] = moved.get(m.kind, Decimal(0)) + m.value_change
+        return moved
+
     def value_at(self, site):
         return sum((level.value for (s, _), level in self.levels.items() if s == site), Decimal(0))
 

@@ -84,3 +84,33 @@ def test_the_ledger_explains_on_hand_and_reserved_with_adjustment_reasons(client
     assert [(m["kind"], m["on_hand_change"], m["reason"]) for m in ledger["movements"]] == [
         ("receipt", 5, None), ("adjustment", -2, "water damage")]
     assert sum(m["on_hand_change"] for m in ledger["movements"]) == ledger["on_hand"] == 3
+
+
+def test_sites_deposits_transfers_and_reconciliation_over_http(client):
+    assert client.put("/api/v1/sites/SH-01", json={"region": "east", "deposit": "100.00"}).status_code == 201
+    assert client.put("/api/v1/sites/SH-02", json={"region": "east", "deposit": None}).status_code == 201
+    client.post("/api/v1/stock/receipts", json={"site": "SH-02", "part_no": "PUMP-1", "qty": 9, "unit_cost": "30.00"})
+
+    refused = client.post("/api/v1/transfers", json={"part_no": "PUMP-1", "qty": 4, "from_site": "SH-02",
+                                                     "to_site": "SH-01"})
+    shipped = client.post("/api/v1/transfers", json={"part_no": "PUMP-1", "qty": 3, "from_site": "SH-02",
+                                                     "to_site": "SH-01"})
+    too_many = client.post("/api/v1/stock/receipts", json={"site": "SH-01", "part_no": "BELT-2", "qty": 1,
+                                                           "unit_cost": "10.01"})
+
+    assert refused.status_code == 422 and "deposit of 100.00" in refused.get_json()["errors"]["to_site"][0]
+    assert shipped.status_code == 201 and shipped.get_json()["status"] == "in_transit"
+    assert too_many.status_code == 422 and "qty" in too_many.get_json()["errors"]
+    site = client.get("/api/v1/sites/SH-01").get_json()
+    assert (site["stock_value"], site["inbound_value"], site["headroom"]) == ("0.00", "90.00", "10.00")
+
+    transfer_id = shipped.get_json()["id"]
+    arrived = client.post(f"/api/v1/transfers/{transfer_id}/receive")
+    assert arrived.status_code == 200 and arrived.get_json()["status"] == "received"
+    assert client.post("/api/v1/transfers/nope/receive").status_code == 404
+    assert client.get("/api/v1/stock?site=SH-01&part_no=PUMP-1").get_json()["on_hand"] == 3
+    month = arrived.get_json()["received_at"][:7]
+    reconciliation = client.get(f"/api/v1/sites/SH-01/reconciliation?month={month}").get_json()
+    assert reconciliation["movements"] == {"transfer_in": "90.00"}
+    assert (reconciliation["closing_value"], reconciliation["within_deposit"]) == ("90.00", True)
+    assert client.get("/api/v1/sites/SH-01/reconciliation?month=2026-13").status_code in (400, 422)

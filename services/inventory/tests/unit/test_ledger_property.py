@@ -53,13 +53,13 @@ def apply(uow, bus, tickets, op):
         ticket_id, at = tickets[args[0]]
         bus.handle(repair_completed(ticket_id, args[1], site=at))
     elif kind == "arrive":
-        pending = sorted(t for t in uow.transfers.transfers.values() if t.status == "in_transit")
+        pending = sorted((t for t in uow.transfers.transfers.values() if t.status == "in_transit"), key=lambda t: t.id)
         if pending:
             transfer = pending[args[0] % len(pending)]
             handlers.receive_transfer(transfer.id, uow, event_writer())
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, max_size=25))
 def test_the_ledger_explains_on_hand_and_reserved_after_any_sequence(operations):
     uow = FakeUnitOfWork()

@@ -53,6 +53,10 @@ class AbstractStockRepository(abc.ABC):
         """Levels with something available at ``sites``, by part (read without locking: a hint to lock by)."""
 
     @abc.abstractmethod
+    def value_moved(self, site: str, since: datetime | None, until: datetime) -> dict[str, Decimal]:
+        """Value the site's ledger moved between ``since`` (None: the beginning) and ``until``, by kind."""
+
+    @abc.abstractmethod
     def value_at(self, site: str) -> Decimal:
         """What the stock on the site's shelves is worth at its moving-average costs."""
 
@@ -215,6 +219,15 @@ class SqlStockRepository(AbstractStockRepository):
         for row in rows:
             found.setdefault(row["part_no"], []).append(_level(row))
         return found
+
+    def value_moved(self, site, since, until):
+        query = (select(stock_movements.c.kind,
+                        func.sum(stock_movements.c.on_hand_change * stock_movements.c.unit_cost))
+                 .where(stock_movements.c.site == site, stock_movements.c.at < until)
+                 .group_by(stock_movements.c.kind))
+        if since is not None:
+            query = query.where(stock_movements.c.at >= since)
+        return {kind: Decimal(value or 0) for kind, value in self.connection.execute(query)}
 
     def value_at(self, site):
         value = self.connection.execute(

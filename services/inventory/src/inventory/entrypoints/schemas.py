@@ -1,7 +1,7 @@
 """HTTP bodies and queries of inventory's API."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from aftersales_shared.boundary import Boolean, Code, Integer, Money, Text, Timestamp
 
@@ -16,6 +16,8 @@ class ReceiptRequest(Schema):
     qty = Integer(1, 1_000_000, required=True)
     # What the receipts' NUMERIC(12, 2) column holds; a cost is never negative.
     unit_cost = Money(integer_digits=10, signed=False, required=True)
+    # The service point's region, if inventory has not learnt it yet (it needs it to find transfers).
+    region = Code(load_default=None)
 
 
 class StockQuery(Schema):
@@ -81,3 +83,68 @@ class MovementOut(Schema):
 
 class LedgerOut(StockLevelOut):
     movements = fields.List(fields.Nested(MovementOut))
+
+
+class SitePath(Schema):
+    site = Code(required=True)
+
+
+class SiteIn(Schema):
+    region = Code(required=True)
+    # What the sites' NUMERIC(14, 2) column holds; null: the service point holds stock without a limit.
+    deposit = Money(integer_digits=12, signed=False, allow_none=True, load_default=None)
+
+
+class SiteOut(Schema):
+    site = fields.String()
+    region = fields.String(allow_none=True)
+    deposit = Money(allow_none=True)
+    stock_value = Money()
+    inbound_value = Money()
+    headroom = Money(allow_none=True)
+
+
+class TransferRequest(Schema):
+    part_no = _part_no(required=True)
+    qty = Integer(1, 1_000_000, required=True)
+    from_site = Code(required=True)
+    to_site = Code(required=True)
+
+
+class TransferPath(Schema):
+    transfer_id = Text(36, min_length=1, required=True)
+
+
+class TransferQuery(Schema):
+    site = Code(load_default=None)
+    status = fields.String(validate=validate.OneOf(("in_transit", "received")), load_default=None)
+
+
+class TransferOut(Schema):
+    id = fields.String()
+    part_no = fields.String()
+    qty = fields.Integer()
+    from_site = fields.String()
+    to_site = fields.String()
+    unit_cost = Money()
+    ticket_id = fields.String(allow_none=True)
+    status = fields.String()
+    shipped_at = Timestamp()
+    received_at = Timestamp(allow_none=True)
+
+
+class MonthQuery(Schema):
+    month = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+                                                                  error="Must be a month, YYYY-MM."),
+                          metadata={"example": "2026-11"})
+
+
+class ReconciliationOut(Schema):
+    site = fields.String()
+    month = fields.String()
+    deposit = Money(allow_none=True)
+    opening_value = Money()
+    movements = fields.Dict(keys=fields.String(), values=Money())
+    closing_value = Money()
+    headroom = Money(allow_none=True)
+    within_deposit = fields.Boolean()

@@ -10,6 +10,7 @@ from aftersales_shared.boundary import (
 )
 from aftersales_shared.idempotency import Answer, Replayed
 
+from ..domain.sites import DepositExceeded
 from ..domain.stock import InsufficientStock, StockLevel, StockLimitExceeded
 from ..service_layer import handlers
 from ..service_layer.commands import AdjustStock, PutPart, ReceiveStock
@@ -53,18 +54,23 @@ class StockReceipts(MethodView):
     @stock.arguments(ReceiptRequest)
     @stock.response(201, StockLevelOut, headers=REPLAYED_HEADER)
     @stock.alt_response(409, schema=ERROR, description="Idempotency-Key reused with a different request")
-    @stock.alt_response(422, schema=ERROR, description="The shelf cannot count that many more")
+    @stock.alt_response(422, schema=ERROR, description="The shelf cannot count that many more, or the site's "
+                                                       "deposit would be passed")
     def post(self, headers, body):
         """Book parts received at a site; the part's moving-average unit cost follows."""
         command = ReceiveStock(site=body["site"], part_no=body["part_no"], qty=body["qty"],
-                               unit_cost=body["unit_cost"], request=idempotent_request(headers["idempotency_key"]))
+                               unit_cost=body["unit_cost"], request=idempotent_request(headers["idempotency_key"]),
+                               region=body["region"])
+        inventory = _inventory()
         try:
-            level = handlers.receive_stock(command, _inventory().uow_factory(), _inventory().events,
+            level = handlers.receive_stock(command, inventory.uow_factory(), inventory.events,
                                            answer=lambda level: Answer(201, StockLevelOut().dump(level)))
-        except StockLimitExceeded as exc:
+        except (StockLimitExceeded, DepositExceeded) as exc:
             abort(422, errors={"qty": [str(exc)]})
         if isinstance(level, Replayed):
             return replay(level)
+        # Backordered tickets at the site are served now (and by the periodic job, should this stop here).
+        handlers.fulfil_backorders(body["site"], [body["part_no"]], inventory.uow_factory, inventory.events)
         return level, 201, {"Idempotent-Replayed": "false"}
 
 

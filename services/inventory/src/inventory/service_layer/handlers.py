@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from dataclasses import replace
 from functools import partial
@@ -13,6 +13,7 @@ from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.timeutil import utcnow
 
 from ..domain.catalogue import Part
+from ..domain.deposits import Reconciliation, month_bounds
 from ..domain.sites import IN_TRANSIT as TRAVELLING, Site, Transfer
 from ..domain.stock import TRANSFER_IN, StockLevel, StockReceipt
 from . import tickets
@@ -152,6 +153,18 @@ def put_site(cmd: PutSite, uow: InventoryUnitOfWork, clock: Callable[[], datetim
         created = uow.sites.put(site, clock())
         uow.commit()
     return site, created
+
+
+def reconcile_deposit(site_name: str, month: date, uow: InventoryUnitOfWork) -> Reconciliation | None:
+    """The month's deposit reconciliation of a service point; None for a site inventory does not know."""
+    start, end = month_bounds(month)
+    with uow:
+        site = uow.sites.get(site_name)
+        if site is None:
+            return None
+        opening = sum(uow.stock.value_moved(site_name, None, start).values(), Decimal(0))
+        moved = uow.stock.value_moved(site_name, start, end)
+    return Reconciliation.of(site_name, month, site.deposit, opening, moved)
 
 
 def _make_room(uow: InventoryUnitOfWork, site_name: str, adding: Decimal) -> None:
