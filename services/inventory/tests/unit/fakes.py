@@ -11,7 +11,9 @@ from aftersales_shared.unit_of_work import AbstractUnitOfWork
 from decimal import Decimal
 
 from inventory.adapters.repository import AbstractCatalogue, AbstractReservationRepository, AbstractStockRepository
+from inventory.adapters.custody import AbstractCustody
 from inventory.adapters.sites import AbstractSites, AbstractTransfers
+from inventory.domain.custody import AT_SUPPLIER
 from inventory.domain.reservations import BACKORDERED
 from inventory.domain.sites import IN_TRANSIT, Site
 from inventory.bootstrap import event_writer
@@ -141,6 +143,49 @@ class FakeTransfers(AbstractTransfers):
                    Decimal(0))
 
 
+class FakeCustody(AbstractCustody):
+    def __init__(self):
+        self.parts = {}
+        self.follow_ups = {}
+
+    def add(self, part):
+        self.parts[part.id] = copy.deepcopy(part)
+
+    def for_update(self, part_id):
+        return copy.deepcopy(self.parts.get(part_id))
+
+    def save(self, part):
+        self.parts[part.id] = copy.deepcopy(part)
+
+    def listed(self, site=None, status=None):
+        return [copy.deepcopy(p) for p in self.parts.values()
+                if (site is None or p.site == site) and (status is None or p.status == status)]
+
+    def overdue(self, now, site=None):
+        return sorted((copy.deepcopy(p) for p in self.parts.values()
+                       if p.overdue(now) and (site is None or p.site == site)), key=lambda p: p.expected_by)
+
+    def add_follow_ups(self, follow_ups):
+        for f in follow_ups:
+            self.follow_ups[f.faulty_part_id, f.day] = copy.deepcopy(f)
+
+    def follow_ups_of(self, part_id):
+        return sorted((copy.deepcopy(f) for (pid, _), f in self.follow_ups.items() if pid == part_id),
+                      key=lambda f: f.day)
+
+    def due_follow_ups(self, now):
+        return sorted((copy.deepcopy(f) for f in self.follow_ups.values()
+                       if f.fired_at is None and f.due_at <= now
+                       and self.parts[f.faulty_part_id].status == AT_SUPPLIER), key=lambda f: f.due_at)
+
+    def fire(self, follow_up, now):
+        stored = self.follow_ups[follow_up.faulty_part_id, follow_up.day]
+        if stored.fired_at is not None:
+            return False
+        stored.fired_at = now
+        return True
+
+
 class FakeReservationRepository(AbstractReservationRepository):
     def __init__(self):
         self.by_ticket = {}
@@ -194,6 +239,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.reservations = FakeReservationRepository()
         self.sites = FakeSites()
         self.transfers = FakeTransfers()
+        self.custody = FakeCustody()
         self.requests = InMemoryIdempotencyRepository({})
         self.seen: set[str] = set()
         self.outbox = []
@@ -203,7 +249,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         return copy.deepcopy((self.stock.levels, self.stock.receipts, self.stock.movements, self.catalogue.parts,
                               self.reservations.by_ticket, self.reservations.completions,
                               self.reservations.signalled, self.sites.sites, self.transfers.transfers, self.seen,
-                              self.requests.committed))
+                              self.custody.parts, self.custody.follow_ups, self.requests.committed))
 
     def _begin(self):
         self._committed_state = self._state()
@@ -223,7 +269,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         (self.stock.levels, self.stock.receipts, self.stock.movements, self.catalogue.parts,
          self.reservations.by_ticket, self.reservations.completions, self.reservations.signalled,
          self.sites.sites, self.transfers.transfers, self.seen,
-         self.requests.committed) = copy.deepcopy(self._committed_state)
+         self.custody.parts, self.custody.follow_ups, self.requests.committed) = copy.deepcopy(self._committed_state)
         self.requests.rollback()
         self.pending = []
 

@@ -114,3 +114,26 @@ def test_sites_deposits_transfers_and_reconciliation_over_http(client):
     assert reconciliation["movements"] == {"transfer_in": "90.00"}
     assert (reconciliation["closing_value"], reconciliation["within_deposit"]) == ("90.00", True)
     assert client.get("/api/v1/sites/SH-01/reconciliation?month=2026-13").status_code in (400, 422)
+
+
+def test_faulty_parts_over_http_from_overdue_to_outcome(client, inventory):
+    from datetime import timedelta
+
+    from aftersales_shared.timeutil import utcnow
+    from ticket_events import repair_completed
+
+    client.put("/api/v1/parts/PCB-1", json={**PART, "returnable": True})
+    inventory.runtime.bus.handle(repair_completed("T-5", [("PCB-1", 1)], completed_at=utcnow() - timedelta(hours=7)))
+
+    [overdue] = client.get("/api/v1/faulty-parts/overdue?site=SH-01").get_json()
+    part_url = f"/api/v1/faulty-parts/{overdue['id']}"
+    assert (overdue["ticket_id"], overdue["status"], overdue["follow_ups"]) == ("T-5", "awaiting_engineer", [])
+    assert client.post(f"{part_url}/rma", json={"supplier": "Acme", "rma_no": "R-1"}).status_code == 409
+    assert client.post(f"{part_url}/received").get_json()["status"] == "received"
+    shipped = client.post(f"{part_url}/rma", json={"supplier": "Acme", "rma_no": "R-1"}).get_json()
+    assert [f["day"] for f in shipped["follow_ups"]] == [3, 7, 15, 30]
+    assert client.post(f"{part_url}/outcome", json={"outcome": "lost"}).status_code in (400, 422)
+    closed = client.post(f"{part_url}/outcome", json={"outcome": "repaired"}).get_json()
+    assert (closed["status"], closed["outcome"], closed["escalated"]) == ("closed", "repaired", False)
+    assert client.get("/api/v1/faulty-parts/overdue").get_json() == []
+    assert client.post("/api/v1/faulty-parts/nope/received").status_code == 404

@@ -55,7 +55,8 @@ def test_the_events_this_suite_feeds_in_are_shaped_as_the_contract_says():
 def test_incoming_readers_ignore_fields_inventory_does_not_need():
     event = repair_completed("T-1", [("PUMP-1", 1)])
     loaded = INCOMING_SCHEMAS["RepairCompleted"].load(event.data)
-    assert loaded["parts_used"] == [{"part_no": "PUMP-1", "qty": 1}]
+    # new_serial is not inventory's business; faulty_serial is (faulty-part custody).
+    assert loaded["parts_used"] == [{"part_no": "PUMP-1", "qty": 1, "faulty_serial": "F-PUMP-1"}]
 
 
 def _with_data(event, **changes):

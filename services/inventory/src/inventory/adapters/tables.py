@@ -143,3 +143,38 @@ ticket_signals = Table(
     Column("kind", String(32), primary_key=True),
     Column("at", UtcDateTime(), nullable=False),
 )
+
+faulty_parts = Table(
+    "faulty_parts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ticket_id", String(200), nullable=False),
+    Column("part_no", String(64), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("faulty_serial", String(100), nullable=True),
+    Column("site", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("expected_by", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=True),
+    Column("shipped_at", UtcDateTime(), nullable=True),
+    Column("supplier", String(100), nullable=True),
+    Column("rma_no", String(64), nullable=True),
+    Column("outcome", String(16), nullable=True),
+    Column("outcome_at", UtcDateTime(), nullable=True),
+    Column("escalated_at", UtcDateTime(), nullable=True),
+    Index("ix_faulty_parts_status", "status", "expected_by"),
+    Index("ix_faulty_parts_ticket", "ticket_id"),
+)
+
+rma_follow_ups = Table(
+    "rma_follow_ups",
+    metadata,
+    Column("faulty_part_id", String(36), ForeignKey("faulty_parts.id"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("due_at", UtcDateTime(), nullable=False),
+    # Set once by the periodic job (a conditional update), so a milestone fires once however often it runs.
+    Column("fired_at", UtcDateTime(), nullable=True),
+    Index("ix_rma_follow_ups_due", "fired_at", "due_at"),
+)

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from aftersales_shared.boundary import Boolean, EventReader, Integer, Money, Text, Timestamp
 
-from ..domain.events import PartPriceChanged, PartReservationFailed, PartReserved
+from ..domain.events import FaultyPartReturned, PartPriceChanged, PartReservationFailed, PartReserved
 
 PART_NO = validate.Length(1, 64)
 TICKET_ID = validate.Length(1, 200)
@@ -57,10 +57,27 @@ class PartPriceChangedV1(Schema):
     effective_at = Timestamp(required=True)
 
 
+class FaultyPartReturnedV1(Schema):
+    """A step in the custody of a replaced part: back from the engineer, shipped to the supplier, or the
+    supplier's outcome (``outcome`` only at that last stage)."""
+
+    ticket_id = fields.String(required=True, validate=TICKET_ID)
+    part_no = fields.String(required=True, validate=PART_NO)
+    faulty_serial = fields.String(required=True, allow_none=True)
+    site = fields.String(required=True)
+    region = fields.String(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(
+        ("received_from_engineer", "shipped_to_supplier", "supplier_outcome")))
+    outcome = fields.String(required=True, allow_none=True,
+                            validate=validate.OneOf(("repaired", "replaced", "rejected", "credited")))
+    returned_at = Timestamp(required=True)
+
+
 PUBLISHED = {
     "PartReserved": PartReservedV1,
     "PartReservationFailed": PartReservationFailedV1,
     "PartPriceChanged": PartPriceChangedV1,
+    "FaultyPartReturned": FaultyPartReturnedV1,
 }
 
 
@@ -89,16 +106,31 @@ def part_price_changed_data(event: PartPriceChanged) -> dict:
     })
 
 
+def faulty_part_returned_data(event: FaultyPartReturned) -> dict:
+    part = event.part
+    return FaultyPartReturnedV1().dump({
+        "ticket_id": part.ticket_id, "part_no": part.part_no, "faulty_serial": part.faulty_serial,
+        "site": part.site, "region": part.region, "stage": event.stage,
+        "outcome": part.outcome if event.stage == "supplier_outcome" else None, "returned_at": event.at,
+    })
+
+
 OUTGOING = {
     PartReserved: part_reserved_data,
     PartReservationFailed: part_reservation_failed_data,
     PartPriceChanged: part_price_changed_data,
+    FaultyPartReturned: faulty_part_returned_data,
 }
 
 
 class _PartLine(EventReader):
     part_no = Text(64, min_length=1, required=True)
     qty = Integer(1, required=True)
+
+
+class _UsedPart(_PartLine):
+    # Any string the contract allows; custody keeps what its column holds (see expect_faulty_parts).
+    faulty_serial = fields.String(allow_none=True, load_default=None)
 
 
 class TicketPartsRequested(EventReader):
@@ -120,7 +152,7 @@ class RepairPartsUsed(EventReader):
     """What inventory needs of RepairCompleted: which ticket, which parts were fitted, and when."""
 
     ticket_id = Text(200, min_length=1, required=True)
-    parts_used = fields.List(fields.Nested(_PartLine), required=True)
+    parts_used = fields.List(fields.Nested(_UsedPart), required=True)
     completed_at = Timestamp(required=True)
 
 

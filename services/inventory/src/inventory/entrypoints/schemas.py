@@ -148,3 +148,53 @@ class ReconciliationOut(Schema):
     closing_value = Money()
     headroom = Money(allow_none=True)
     within_deposit = fields.Boolean()
+
+
+class FaultyPartQuery(Schema):
+    site = Code(load_default=None)
+    status = fields.String(validate=validate.OneOf(("awaiting_engineer", "received", "at_supplier", "closed")),
+                           load_default=None)
+
+
+class OverdueQuery(Schema):
+    site = Code(load_default=None)
+
+
+class FaultyPartPath(Schema):
+    part_id = Text(36, min_length=1, required=True)
+
+
+class RmaRequest(Schema):
+    supplier = Text(100, min_length=1, required=True)
+    rma_no = Text(64, min_length=1, required=True)
+
+
+class OutcomeRequest(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(("repaired", "replaced", "rejected", "credited")))
+
+
+class FollowUpOut(Schema):
+    day = fields.Integer()
+    due_at = Timestamp()
+    fired_at = Timestamp(allow_none=True)
+
+
+class FaultyPartOut(Schema):
+    id = fields.String()
+    ticket_id = fields.String()
+    part_no = fields.String()
+    qty = fields.Integer()
+    faulty_serial = fields.String(allow_none=True)
+    site = fields.String()
+    region = fields.String()
+    status = fields.String()
+    expected_by = Timestamp()
+    received_at = Timestamp(allow_none=True)
+    shipped_at = Timestamp(allow_none=True)
+    supplier = fields.String(allow_none=True)
+    rma_no = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    outcome_at = Timestamp(allow_none=True)
+    escalated = fields.Boolean()
+    escalated_at = Timestamp(allow_none=True)
+    follow_ups = fields.List(fields.Nested(FollowUpOut))

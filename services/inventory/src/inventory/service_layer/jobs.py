@@ -7,6 +7,7 @@ from typing import Callable
 from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.periodic import PeriodicJob
 
+from .custody import fire_follow_ups
 from .tickets import fulfil_backorders
 from .unit_of_work import InventoryUnitOfWork
 
@@ -23,4 +24,5 @@ def fulfil_all_backorders(uow_factory: Callable[[], InventoryUnitOfWork], events
 def periodic_jobs(uow_factory: Callable[[], InventoryUnitOfWork], events: EventWriter) -> tuple[PeriodicJob, ...]:
     return (
         PeriodicJob("fulfil_backorders", 60.0, lambda now: fulfil_all_backorders(uow_factory, events, now)),
+        PeriodicJob("rma_follow_ups", 300.0, lambda now: fire_follow_ups(uow_factory, now)),
     )

@@ -17,6 +17,7 @@ from ..domain.reservations import (
     TicketCompletion, TransferPlan, merge_lines, parts_touched, plan_transfers, settle_completed_repair,
 )
 from ..domain.sites import IN_TRANSIT as TRAVELLING, DepositExceeded, Site, Transfer
+from .custody import expect_faulty_parts
 from .unit_of_work import InventoryUnitOfWork
 
 QUOTE_ACCEPTED = "quote_accepted"
@@ -107,6 +108,7 @@ def consume_parts_used(event: Envelope, uow: InventoryUnitOfWork) -> None:
     if reservation is not None:
         uow.reservations.save(reservation)
     uow.reservations.add_completion(TicketCompletion(ticket_id, site, event.id, event.data["completed_at"]))
+    expect_faulty_parts(event, uow, now)
 
 
 def try_to_hold(uow: InventoryUnitOfWork, reservation: Reservation, now: datetime):

@@ -5,6 +5,7 @@ from ..adapters.repository import (
     AbstractCatalogue, AbstractReservationRepository, AbstractStockRepository, SqlCatalogue,
     SqlReservationRepository, SqlStockRepository,
 )
+from ..adapters.custody import AbstractCustody, SqlCustody
 from ..adapters.sites import AbstractSites, AbstractTransfers, SqlSites, SqlTransfers
 from ..adapters.tables import idempotency_keys, inbox, outbox
 
@@ -16,6 +17,7 @@ class InventoryUnitOfWork(SqlAlchemyUnitOfWork):
     requests: AbstractIdempotencyRepository
     sites: AbstractSites
     transfers: AbstractTransfers
+    custody: AbstractCustody
 
     def __init__(self, engine, *, read_only: bool = False):
         super().__init__(engine, outbox, inbox, read_only=read_only)
@@ -27,3 +29,4 @@ class InventoryUnitOfWork(SqlAlchemyUnitOfWork):
         self.requests = SqlIdempotencyRepository(connection, idempotency_keys)
         self.sites = SqlSites(connection)
         self.transfers = SqlTransfers(connection)
+        self.custody = SqlCustody(connection)
