@@ -30,23 +30,29 @@ def level(inventory):
         return uow.stock.get(SITE, PART)
 
 
-def test_twenty_tickets_racing_for_ten_units_reserve_exactly_ten(inventory):
-    handlers.receive_stock(ReceiveStock(SITE, PART, 10, Decimal("35.50")), inventory.uow_factory())
-    tickets = [ticket_created([(PART, 1)], site=SITE) for _ in range(20)]
+def test_fifty_tickets_racing_for_twenty_units_reserve_exactly_twenty(inventory):
+    handlers.receive_stock(ReceiveStock(SITE, PART, 20, Decimal("35.50")), inventory.uow_factory(),
+                           inventory.events)
+    tickets = [ticket_created([(PART, 1)], site=SITE) for _ in range(50)]
 
-    assert handle_all_at_once(inventory.runtime.bus, tickets) == [True] * 20
+    assert handle_all_at_once(inventory.runtime.bus, tickets) == [True] * 50
 
     with inventory.runtime.engine.connect() as connection:
-        emitted = Counter(connection.execute(select(outbox.c.event_type)).scalars())
-        held = connection.execute(select(func.sum(reservation_lines.c.qty))).scalar()
-    assert emitted == {"PartReserved": 10, "PartReservationFailed": 10}
-    assert held == 10
+        emitted = Counter(connection.execute(
+            select(outbox.c.event_type).where(outbox.c.event_type != "PartPriceChanged")).scalars())
+        held = connection.execute(select(func.sum(reservation_lines.c.held))).scalar()
+    assert emitted == {"PartReserved": 20, "PartReservationFailed": 30}
+    assert held == 20
     stock = level(inventory)
-    assert (stock.on_hand, stock.reserved, stock.available) == (10, 10, 0)
+    assert (stock.on_hand, stock.reserved, stock.available) == (20, 20, 0)
+    with inventory.uow_factory() as uow:
+        ledger = uow.stock.ledger(SITE, PART)
+    assert sum(m.on_hand_change for m in ledger) == 20 and sum(m.reserved_change for m in ledger) == 20
 
 
 def test_a_ticket_and_its_repair_handled_at_the_same_moment_leave_nothing_held(inventory):
-    handlers.receive_stock(ReceiveStock(SITE, PART, 10, Decimal("35.50")), inventory.uow_factory())
+    handlers.receive_stock(ReceiveStock(SITE, PART, 10, Decimal("35.50")), inventory.uow_factory(),
+                           inventory.events)
     events = []
     for _ in range(8):
         created = ticket_created([(PART, 1)], site=SITE)

@@ -17,7 +17,8 @@ def stock(inventory, part_no, site="SH-01"):
 
 def test_receive_reserve_and_consume(inventory):
     for part_no, qty, cost in (("PUMP-1", 3, "10.00"), ("PUMP-1", 1, "14.00"), ("BELT-2", 2, "2.50")):
-        handlers.receive_stock(ReceiveStock("SH-01", part_no, qty, Decimal(cost)), inventory.uow_factory())
+        handlers.receive_stock(ReceiveStock("SH-01", part_no, qty, Decimal(cost)), inventory.uow_factory(),
+                               inventory.events)
     bus = inventory.runtime.bus
     created = ticket_created([("PUMP-1", 2), ("BELT-2", 1)])
     ticket_id = created.data["ticket_id"]
@@ -36,12 +37,14 @@ def test_receive_reserve_and_consume(inventory):
         assert uow.stock.get("SH-01", "PUMP-1").unit_cost == Decimal("11.0000")
         assert uow.reservations.for_ticket(ticket_id).status == "consumed"
     with inventory.runtime.engine.connect() as connection:
-        assert connection.execute(select(outbox.c.event_type)).scalars().all() == ["PartReserved"]
+        assert connection.execute(select(outbox.c.event_type).order_by(outbox.c.position)).scalars().all() == [
+            "PartPriceChanged", "PartPriceChanged", "PartPriceChanged", "PartReserved"]
         assert connection.execute(select(reservations.c.status)).scalars().all() == ["consumed"]
 
 
 def test_ticket_overtaken_by_its_repair(inventory):
-    handlers.receive_stock(ReceiveStock("SH-01", "PUMP-1", 2, Decimal("10.00")), inventory.uow_factory())
+    handlers.receive_stock(ReceiveStock("SH-01", "PUMP-1", 2, Decimal("10.00")), inventory.uow_factory(),
+                           inventory.events)
     created = ticket_created([("PUMP-1", 1)])
     bus = inventory.runtime.bus
 
@@ -50,4 +53,4 @@ def test_ticket_overtaken_by_its_repair(inventory):
 
     assert stock(inventory, "PUMP-1") == (1, 0, 1)
     with inventory.runtime.engine.connect() as connection:
-        assert connection.execute(select(outbox)).all() == []
+        assert connection.execute(select(outbox).where(outbox.c.event_type != "PartPriceChanged")).all() == []

@@ -3,6 +3,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from aftersales_shared.timeutil import utcnow
+
 from inventory.adapters.tables import metadata, stock_levels, stock_receipts
 from inventory.bootstrap import bootstrap
 from inventory.config import Settings
@@ -57,7 +59,7 @@ def test_stock_of_a_part_reports_reserved_and_available(client, inventory):
     with inventory.uow_factory() as uow:
         level = uow.stock.levels_for_update("SH-01", ["PUMP-1"])["PUMP-1"]
         level.hold(3)
-        uow.stock.save(level)
+        uow.stock.save(level, utcnow())
         uow.commit()
 
     response = client.get("/api/v1/stock", query_string={"site": "SH-01", "part_no": "PUMP-1"})

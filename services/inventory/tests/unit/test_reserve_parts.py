@@ -1,6 +1,6 @@
 import pytest
 
-from inventory.domain.reservations import FAILED, HELD, PartQuantity, Reservation, Shortage
+from inventory.domain.reservations import BACKORDERED, HELD, PartQuantity, Reservation, Shortage
 from inventory.domain.stock import StockLevel
 from ticket_events import redelivered, ticket_created
 
@@ -55,7 +55,7 @@ def test_one_short_line_holds_nothing_and_lists_only_the_short_lines(uow):
     assert failed.data["ticket_id"] == event.data["ticket_id"] and failed.data["site"] == SITE
     assert failed.data["reservation_id"] and failed.data["failed_at"]
     assert uow.emitted("PartReserved") == []
-    assert uow.reservations.for_ticket(event.data["ticket_id"]).status == FAILED
+    assert uow.reservations.for_ticket(event.data["ticket_id"]).status == BACKORDERED
 
 
 def test_stock_already_promised_to_another_ticket_is_not_available(uow):
@@ -131,6 +131,6 @@ def test_the_rule_itself_holds_nothing_when_one_line_is_short():
     reservation = Reservation.all_or_nothing(
         "r-1", "t-1", SITE, [PartQuantity("A", 5), PartQuantity("B", 2)], levels, now=None)
 
-    assert reservation.status == FAILED and reservation.lines == []
+    assert reservation.status == BACKORDERED and all(line.held == 0 for line in reservation.lines)
     assert reservation.shortages == [Shortage("B", 2, 1)]
     assert levels["A"].reserved == 0 and levels["B"].reserved == 0

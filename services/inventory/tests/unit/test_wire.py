@@ -33,7 +33,7 @@ def test_emitted_part_reservation_failed_has_a_conforming_envelope_and_its_docum
     assert_conforms(failed.to_dict())
     wire = parse_envelope(failed.to_json())
     assert PUBLISHED["PartReservationFailed"]().validate(wire.data) == {}
-    assert set(wire.data) == {"reservation_id", "ticket_id", "site", "shortages", "failed_at"}
+    assert set(wire.data) == {"reservation_id", "ticket_id", "site", "shortages", "failed_at", "reason"}
 
 
 def test_published_schemas_accept_what_is_emitted_and_refuse_an_empty_reservation(uow):
@@ -55,7 +55,8 @@ def test_the_events_this_suite_feeds_in_are_shaped_as_the_contract_says():
 def test_incoming_readers_ignore_fields_inventory_does_not_need():
     event = repair_completed("T-1", [("PUMP-1", 1)])
     loaded = INCOMING_SCHEMAS["RepairCompleted"].load(event.data)
-    assert loaded["parts_used"] == [{"part_no": "PUMP-1", "qty": 1}]
+    # new_serial is not inventory's business; faulty_serial is (faulty-part custody).
+    assert loaded["parts_used"] == [{"part_no": "PUMP-1", "qty": 1, "faulty_serial": "F-PUMP-1"}]
 
 
 def _with_data(event, **changes):

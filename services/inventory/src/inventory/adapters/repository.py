@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import abc
+from datetime import datetime
+from decimal import Decimal
 from typing import Iterable
 
 from sqlalchemy import Connection, func, insert, literal, select, update
@@ -9,9 +11,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from aftersales_shared.timeutil import utcnow
 
-from ..domain.reservations import Reservation, ReservationLine, TicketCompletion
-from ..domain.stock import StockLevel, StockReceipt, ZERO_COST
-from .tables import reservation_lines, reservations, stock_levels, stock_receipts, ticket_completions
+from ..domain.catalogue import Part
+from ..domain.reservations import BACKORDERED, Reservation, ReservationLine, TicketCompletion
+from ..domain.stock import Movement, StockLevel, StockReceipt, ZERO_COST
+from .tables import (
+    parts, reservation_lines, reservations, stock_levels, stock_movements, stock_receipts, ticket_completions,
+    ticket_signals,
+)
 
 
 class AbstractStockRepository(abc.ABC):
@@ -25,8 +31,13 @@ class AbstractStockRepository(abc.ABC):
         """
 
     @abc.abstractmethod
-    def save(self, level: StockLevel) -> None:
-        """Writes back a level obtained from ``levels_for_update``; an empty level never stored stays unstored."""
+    def save(self, level: StockLevel, at: datetime) -> None:
+        """Writes back a level obtained from ``levels_for_update`` with its new movements (stamped ``at``);
+        an empty level never stored stays unstored."""
+
+    @abc.abstractmethod
+    def ledger(self, site: str, part_no: str) -> list[Movement]:
+        """Every movement of the part at the site, oldest first."""
 
     @abc.abstractmethod
     def get(self, site: str, part_no: str) -> StockLevel | None: ...
@@ -36,6 +47,18 @@ class AbstractStockRepository(abc.ABC):
 
     @abc.abstractmethod
     def add_receipt(self, receipt: StockReceipt) -> None: ...
+
+    @abc.abstractmethod
+    def available_elsewhere(self, sites: Iterable[str], part_nos: Iterable[str]) -> dict[str, list[StockLevel]]:
+        """Levels with something available at ``sites``, by part (read without locking: a hint to lock by)."""
+
+    @abc.abstractmethod
+    def value_moved(self, site: str, since: datetime | None, until: datetime) -> dict[str, Decimal]:
+        """Value the site's ledger moved between ``since`` (None: the beginning) and ``until``, by kind."""
+
+    @abc.abstractmethod
+    def value_at(self, site: str) -> Decimal:
+        """What the stock on the site's shelves is worth at its moving-average costs."""
 
 
 class AbstractReservationRepository(abc.ABC):
@@ -58,7 +81,69 @@ class AbstractReservationRepository(abc.ABC):
     def completion_of(self, ticket_id: str) -> TicketCompletion | None: ...
 
     @abc.abstractmethod
+    def backordered(self, site: str, part_nos: Iterable[str] | None = None) -> list[str]:
+        """Tickets backordered at ``site`` (needing any of ``part_nos``), in the order they were raised."""
+
+    @abc.abstractmethod
+    def sites_with_backorders(self) -> list[str]: ...
+
+    @abc.abstractmethod
+    def add_signal(self, ticket_id: str, kind: str, at: datetime) -> None:
+        """Remembers what intake said of a ticket (once per kind), for events that come later."""
+
+    @abc.abstractmethod
+    def signals(self, ticket_id: str) -> set[str]: ...
+
+    @abc.abstractmethod
     def add_completion(self, completion: TicketCompletion) -> None: ...
+
+
+class AbstractCatalogue(abc.ABC):
+    @abc.abstractmethod
+    def get(self, part_no: str) -> Part | None: ...
+
+    @abc.abstractmethod
+    def for_update(self, part_no: str) -> Part | None:
+        """Locks the part's entry until the transaction ends: its revisions are raised one at a time."""
+
+    @abc.abstractmethod
+    def add(self, part: Part) -> bool:
+        """Stores a new entry; False when another transaction stored the part first."""
+
+    @abc.abstractmethod
+    def save(self, part: Part) -> None: ...
+
+
+class SqlCatalogue(AbstractCatalogue):
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def get(self, part_no):
+        row = self.connection.execute(select(parts).where(parts.c.part_no == part_no)).mappings().first()
+        return None if row is None else Part(**row)
+
+    def for_update(self, part_no):
+        row = self.connection.execute(
+            select(parts).where(parts.c.part_no == part_no).with_for_update()
+        ).mappings().first()
+        return None if row is None else Part(**row)
+
+    def add(self, part):
+        dialect = {"postgresql": postgresql, "sqlite": sqlite}[self.connection.dialect.name]
+        inserted = self.connection.execute(
+            dialect.insert(parts).values(**_part_row(part)).on_conflict_do_nothing().returning(parts.c.part_no)
+        ).first()
+        return inserted is not None
+
+    def save(self, part):
+        self.connection.execute(update(parts).where(parts.c.part_no == part.part_no).values(**_part_row(part)))
+
+
+def _part_row(part: Part) -> dict:
+    return {"part_no": part.part_no, "description": part.description, "category": part.category,
+            "list_price": part.list_price, "returnable": part.returnable, "superseded_by": part.superseded_by,
+            "unit_cost": part.unit_cost, "received_qty": part.received_qty, "revision": part.revision,
+            "updated_at": part.updated_at}
 
 
 class SqlStockRepository(AbstractStockRepository):
@@ -86,12 +171,28 @@ class SqlStockRepository(AbstractStockRepository):
         found = {row["part_no"]: _level(row) for row in rows}
         return {part_no: found.get(part_no) or StockLevel(site, part_no) for part_no in part_nos}
 
-    def save(self, level):
+    def save(self, level, at):
         self.connection.execute(
             update(stock_levels)
             .where(stock_levels.c.site == level.site, stock_levels.c.part_no == level.part_no)
-            .values(on_hand=level.on_hand, reserved=level.reserved, unit_cost=level.unit_cost, updated_at=utcnow())
+            .values(on_hand=level.on_hand, reserved=level.reserved, unit_cost=level.unit_cost, updated_at=at)
         )
+        if level.movements:
+            self.connection.execute(insert(stock_movements), [
+                {"site": m.site, "part_no": m.part_no, "kind": m.kind, "on_hand_change": m.on_hand_change,
+                 "reserved_change": m.reserved_change, "unit_cost": m.unit_cost, "reference": m.reference,
+                 "reason": m.reason, "at": at}
+                for m in level.movements
+            ])
+            level.movements.clear()
+
+    def ledger(self, site, part_no):
+        rows = self.connection.execute(
+            select(stock_movements)
+            .where(stock_movements.c.site == site, stock_movements.c.part_no == part_no)
+            .order_by(stock_movements.c.id)
+        ).mappings()
+        return [_movement(row) for row in rows]
 
     def get(self, site, part_no):
         row = self.connection.execute(
@@ -104,6 +205,35 @@ class SqlStockRepository(AbstractStockRepository):
             select(stock_levels).where(stock_levels.c.site == site).order_by(stock_levels.c.part_no)
         ).mappings()
         return [_level(row) for row in rows]
+
+    def available_elsewhere(self, sites, part_nos):
+        sites, part_nos = list(sites), list(part_nos)
+        found: dict[str, list[StockLevel]] = {}
+        if not sites or not part_nos:
+            return found
+        rows = self.connection.execute(
+            select(stock_levels).where(stock_levels.c.site.in_(sites), stock_levels.c.part_no.in_(part_nos),
+                                       stock_levels.c.on_hand > stock_levels.c.reserved)
+            .order_by(stock_levels.c.site, stock_levels.c.part_no)
+        ).mappings()
+        for row in rows:
+            found.setdefault(row["part_no"], []).append(_level(row))
+        return found
+
+    def value_moved(self, site, since, until):
+        query = (select(stock_movements.c.kind,
+                        func.sum(stock_movements.c.on_hand_change * stock_movements.c.unit_cost))
+                 .where(stock_movements.c.site == site, stock_movements.c.at < until)
+                 .group_by(stock_movements.c.kind))
+        if since is not None:
+            query = query.where(stock_movements.c.at >= since)
+        return {kind: Decimal(value or 0) for kind, value in self.connection.execute(query)}
+
+    def value_at(self, site):
+        value = self.connection.execute(
+            select(func.sum(stock_levels.c.on_hand * stock_levels.c.unit_cost)).where(stock_levels.c.site == site)
+        ).scalar()
+        return Decimal(value or 0)
 
     def add_receipt(self, receipt):
         self.connection.execute(insert(stock_receipts).values(
@@ -135,19 +265,21 @@ class SqlReservationRepository(AbstractReservationRepository):
         ).mappings()
         return Reservation(
             id=row["id"], ticket_id=row["ticket_id"], site=row["site"], status=row["status"],
-            created_at=row["created_at"], consumed_at=row["consumed_at"],
-            lines=[ReservationLine(line["part_no"], line["qty"], line["from_site"]) for line in lines],
+            created_at=row["created_at"], consumed_at=row["consumed_at"], region=row["region"],
+            requested_at=row["requested_at"], reason=row["reason"],
+            lines=[ReservationLine(line["part_no"], line["qty"], line["from_site"], line["held"]) for line in lines],
         )
 
     def add(self, reservation):
         self.connection.execute(insert(reservations).values(
             id=reservation.id, ticket_id=reservation.ticket_id, site=reservation.site, status=reservation.status,
-            created_at=reservation.created_at, consumed_at=reservation.consumed_at,
+            created_at=reservation.created_at, consumed_at=reservation.consumed_at, region=reservation.region,
+            requested_at=reservation.requested_at, reason=reservation.reason,
         ))
         if reservation.lines:
             self.connection.execute(insert(reservation_lines), [
                 {"reservation_id": reservation.id, "part_no": line.part_no, "qty": line.qty,
-                 "from_site": line.from_site}
+                 "from_site": line.from_site, "held": line.held}
                 for line in reservation.lines
             ])
 
@@ -155,8 +287,36 @@ class SqlReservationRepository(AbstractReservationRepository):
         self.connection.execute(
             update(reservations)
             .where(reservations.c.id == reservation.id)
-            .values(status=reservation.status, consumed_at=reservation.consumed_at)
+            .values(status=reservation.status, consumed_at=reservation.consumed_at, reason=reservation.reason)
         )
+        for line in reservation.lines:
+            self.connection.execute(
+                update(reservation_lines)
+                .where(reservation_lines.c.reservation_id == reservation.id,
+                       reservation_lines.c.part_no == line.part_no)
+                .values(held=line.held)
+            )
+
+    def backordered(self, site, part_nos=None):
+        query = (select(reservations.c.ticket_id)
+                 .where(reservations.c.site == site, reservations.c.status == BACKORDERED)
+                 .order_by(reservations.c.requested_at, reservations.c.id))
+        if part_nos is not None:
+            query = query.where(reservations.c.id.in_(
+                select(reservation_lines.c.reservation_id).where(reservation_lines.c.part_no.in_(list(part_nos)))))
+        return list(self.connection.execute(query).scalars())
+
+    def sites_with_backorders(self):
+        return list(self.connection.execute(
+            select(reservations.c.site).where(reservations.c.status == BACKORDERED).distinct()
+            .order_by(reservations.c.site)).scalars())
+
+    def add_signal(self, ticket_id, kind, at):
+        insert_ignoring_duplicates(self.connection, ticket_signals, [{"ticket_id": ticket_id, "kind": kind, "at": at}])
+
+    def signals(self, ticket_id):
+        return set(self.connection.execute(
+            select(ticket_signals.c.kind).where(ticket_signals.c.ticket_id == ticket_id)).scalars())
 
     def completion_of(self, ticket_id):
         row = self.connection.execute(
@@ -176,6 +336,11 @@ class SqlReservationRepository(AbstractReservationRepository):
 def insert_ignoring_duplicates(connection: Connection, table, rows: list[dict]) -> None:
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
     connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+def _movement(row) -> Movement:
+    return Movement(row["site"], row["part_no"], row["kind"], row["on_hand_change"], row["reserved_change"],
+                    row["unit_cost"], row["reference"], row["reason"], row["at"], row["id"])
 
 
 def _level(row) -> StockLevel:

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalogue import PartPriceChanged
+from .custody import FaultyPartReturned
 from .reservations import Reservation
+
+__all__ = ["FaultyPartReturned", "PartPriceChanged", "PartReservationFailed", "PartReserved"]
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ from __future__ import annotations
 from aftersales_shared.web import create_service_app
 
 from ..bootstrap import Inventory, bootstrap
-from .views import stock
+from .custody_views import faulty_parts
+from .network_views import sites, transfers
+from .views import catalogue, stock
 
 
 def create_app(inventory: Inventory | None = None):
-    return create_service_app(inventory or bootstrap(), title="Inventory", blueprints=[stock])
+    return create_service_app(inventory or bootstrap(), title="Inventory",
+                              blueprints=[stock, catalogue, sites, transfers, faulty_parts])
