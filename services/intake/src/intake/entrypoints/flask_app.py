@@ -4,8 +4,9 @@ from __future__ import annotations
 from aftersales_shared.web import create_service_app
 
 from ..bootstrap import Intake, bootstrap
+from .partner_views import partner_api
 from .views import tickets
 
 
 def create_app(intake: Intake | None = None):
-    return create_service_app(intake or bootstrap(), title="Intake", blueprints=[tickets])
+    return create_service_app(intake or bootstrap(), title="Intake", blueprints=[tickets, partner_api])
