@@ -38,6 +38,7 @@ class FakeStore(InMemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.rows = _Rows()
+        self.articles: dict = {}
 
     @property
     def tickets(self) -> dict[str, Ticket]:
@@ -104,6 +105,16 @@ class FakeTicketRepository(AbstractTicketRepository):
         return value
 
 
+class FakeKnowledgeBase:
+    """Articles, read-only here: tests put them straight into the store."""
+
+    def __init__(self, store: "FakeStore"):
+        self.store = store
+
+    def get(self, article_id: str):
+        return self.store.articles.get(article_id)
+
+
 class FakeUnitOfWork(InMemoryUnitOfWork):
     """``InMemoryUnitOfWork`` (an ``AbstractUnitOfWork``: inbox of seen ids, outbox) with intake's tickets."""
 
@@ -116,6 +127,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork):
     def _begin(self) -> None:
         super()._begin()
         self.tickets = FakeTicketRepository(self.store)
+        self.knowledge = FakeKnowledgeBase(self.store)
 
     def _commit(self, events: list[Envelope]) -> None:
         with self.store.lock:

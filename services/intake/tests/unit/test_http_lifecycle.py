@@ -15,6 +15,8 @@ def _published(intake):
 def test_diagnosed_on_the_phone_and_resolved_then_nothing_more_is_allowed(client, intake):
     ticket = client.post(TICKETS, json={**ticket_body(), "diagnose_first": True, "operator": "op-1"}).json
     assert ticket["state"] == "diagnosing"
+    assert client.put("/api/v1/kb/articles/KB-9", json={"title": "Frozen menu", "symptoms": "Menu frozen",
+                                                         "steps": ["Power cycle"]}).status_code == 201
 
     resolved = client.post(f"{TICKETS}/{ticket['id']}/resolve-by-phone",
                            json={"operator": "op-1", "reason": "power cycle", "article_id": "KB-9"})

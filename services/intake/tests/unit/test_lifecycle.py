@@ -48,6 +48,7 @@ def test_a_ticket_posted_as_before_goes_straight_to_dispatch(make, store):
 def test_a_ticket_diagnosed_on_the_phone_is_resolved_without_anything_downstream(make, do, store, uow_factory):
     ticket = make(diagnose_first=True, operator="op-7")
     assert ticket.state == "diagnosing" and store.outbox == []
+    store.articles["KB-1"] = object()
 
     closed = do(ticket.id, "resolve_by_phone", operator="op-7", reason="reset to factory settings",
                 article_id="KB-1")
@@ -251,3 +252,10 @@ def test_an_sla_breach_escalates_to_the_supervisor(make, bus, uow_factory):
     assert seen.escalation.group == "supervisor"
     assert seen.escalation.deadline == ACCEPTED_AT + timedelta(hours=9)
     assert [e.type for e in seen.timeline] == ["TicketCreated", "SlaBreached", "Escalated"]
+
+
+def test_resolving_by_phone_names_an_article_that_exists(make, do):
+    ticket = make(diagnose_first=True)
+    with pytest.raises(handlers.ArticleNotFound):
+        do(ticket.id, "resolve_by_phone", article_id="KB-404")
+    assert do(ticket.id, "resolve_by_phone").state == "closed"

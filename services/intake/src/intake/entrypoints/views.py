@@ -17,6 +17,7 @@ from ..service_layer import handlers
 from ..service_layer.commands import (
     CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, TicketAction,
 )
+from .desk_views import TicketPage, TicketQuery, ticket_page
 from .schemas import (
     ActionIn, CallbackIn, CancelIn, CloseIn, ComplaintIn, QuoteIn, ResolveIn, TicketOut, TicketPath, TicketRequest,
 )
@@ -36,6 +37,11 @@ def _illegal(error: IllegalTransition):
 @tickets.errorhandler(handlers.TicketNotFound)
 def _not_found(error):
     return jsonify(code=404, status="Not Found", errors={"ticket_id": [f"No ticket {error}."]}), 404
+
+
+@tickets.errorhandler(handlers.ArticleNotFound)
+def _no_article(error):
+    return jsonify(code=422, status="Unprocessable Entity", errors={"article_id": [f"No article {error}."]}), 422
 
 
 @tickets.errorhandler(handlers.ConcurrentChange)
@@ -80,6 +86,14 @@ def _replay(replayed: Replayed):
 
 @tickets.route("")
 class Tickets(MethodView):
+    @tickets.arguments(TicketQuery, location="query")
+    @tickets.response(200, TicketPage)
+    @tickets.alt_response(422, schema=ERROR, description="`after` is not a cursor this API gave out")
+    def get(self, query):
+        """Tickets by site, region, state, priority, customer and SLA deadline; keyset paging (pass `next` as
+        `after`), stable under inserts; sorted by created_at or resolve_by."""
+        return ticket_page(query)
+
     @tickets.arguments(IdempotencyHeader, location="headers")
     @tickets.arguments(TicketRequest)
     @tickets.response(201, TicketOut, headers=REPLAYED_HEADER)
@@ -120,12 +134,14 @@ class TicketById(MethodView):
 _CONFLICT = "Not allowed in the ticket's current state (named in `state`), or the ticket changed meanwhile"
 
 
-def _action_route(path: str, body_schema, summary: str, command):
+def _action_route(path: str, body_schema, summary: str, command, unprocessable: str | None = None):
     def post(self, _path, body, ticket_id):
         app = _intake()
         return command(app, ticket_id, body)
 
     post.__doc__ = summary
+    if unprocessable:
+        post = tickets.alt_response(422, schema=ERROR, description=unprocessable)(post)
     post = tickets.arguments(TicketPath, location="path")(tickets.arguments(body_schema)(
         tickets.response(200, TicketOut)(tickets.alt_response(404, schema=ERROR, description="No such ticket")(
             tickets.alt_response(409, schema=ERROR, description=_CONFLICT)(post)))))
@@ -143,7 +159,7 @@ def _act(action: str):
 _action_route("dispatch", ActionIn, "Send a ticket being diagnosed on the phone on for dispatch (TicketCreated).",
               _act("dispatch"))
 _action_route("resolve-by-phone", ResolveIn, "Solved on the phone: closed without dispatch, the article recorded.",
-              _act("resolve_by_phone"))
+              _act("resolve_by_phone"), unprocessable="No knowledge-base article with that article_id")
 _action_route("cancel", CancelIn, "Cancel (TicketCancelled); refused once parts are reserved or work has started.",
               _act("cancel"))
 _action_route("quote/accept", ActionIn, "The customer accepts the quote: QuoteAccepted, on to dispatch.",

@@ -26,6 +26,10 @@ class TicketNotFound(LookupError):
     pass
 
 
+class ArticleNotFound(LookupError):
+    pass
+
+
 class ConcurrentChange(Exception):
     """The ticket moved while this action was deciding; the caller may try again."""
 
@@ -153,6 +157,8 @@ def act(cmd: TicketAction, uow: IntakeUnitOfWork, rules: Rules, events: EventWri
             change = ticket.dispatch(by, cmd.reason, now)
             return [_publish(TicketCreated(ticket), ticket, uow, events, now, change)]
         if cmd.action == "resolve_by_phone":
+            if cmd.article_id is not None and uow.knowledge.get(cmd.article_id) is None:
+                raise ArticleNotFound(cmd.article_id)
             resolved, closed = ticket.resolve_by_phone(by, cmd.reason, cmd.article_id, now)
             return [_audit(ticket.id, resolved),
                     _publish(TicketClosed(ticket, "resolved_by_phone", now), ticket, uow, events, now, closed)]
