@@ -10,7 +10,8 @@ from .services import SERVICES
 
 # What a 400 may still be for although the document allows the request: rules no OpenAPI schema states.
 RULES_BEYOND_THE_DOCUMENT = {
-    "intake": {"POST /api/v1/tickets": "a purchase date is not in the future; each part_no once per ticket"},
+    "intake": {"POST /api/v1/tickets": "a purchase date is not in the future; each part_no once per ticket",
+               "POST /api/v1/partner/events": "signed with the partner's secret (HMAC), which no document can state"},
     "fracas": {
         "POST /api/v1/installed-base": "a purchase date is not in the future; each serial once per request",
         "POST /api/v1/reliability/weibull": "at least two failures, at two distinct ages",
@@ -26,6 +27,11 @@ NEEDS_EXISTING_DATA = {
     "POST /api/v1/work-orders/{work_order_id}/complete",
     "GET /api/v1/settlements/{settlement_id}",
     "GET /api/v1/reliability/weibull",
+    # Intake's operator actions move a ticket only from particular states (409 naming the state otherwise).
+    *(f"POST /api/v1/tickets/{{ticket_id}}/{action}" for action in (
+        "dispatch", "resolve-by-phone", "cancel", "quote", "quote/accept", "quote/decline", "callback", "close",
+        "complaints")),
+    "POST /api/v1/partner/events",
 }
 
 

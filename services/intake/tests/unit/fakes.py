@@ -8,7 +8,8 @@ from aftersales_shared.envelope import Envelope
 from aftersales_shared.testing.fakes import InMemoryStore, InMemoryUnitOfWork
 
 from intake.adapters.repository import AbstractTicketRepository
-from intake.domain.tickets import Ticket, TimelineEntry
+from intake.domain.customers import Unit
+from intake.domain.tickets import Customer, Ticket, TimelineEntry
 
 
 class DuplicateKey(Exception):
@@ -20,11 +21,15 @@ class _Rows:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     timeline: dict[str, TimelineEntry] = field(default_factory=dict)
     sequences: dict[tuple[str, date], int] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
 
     def absorb(self, other: "_Rows") -> None:
         self.tickets.update(other.tickets)
         self.timeline.update(other.timeline)
         self.sequences.update(other.sequences)
+        self.customers.update(other.customers)
+        self.units.update(other.units)
 
 
 class FakeStore(InMemoryStore):
@@ -33,6 +38,7 @@ class FakeStore(InMemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.rows = _Rows()
+        self.articles: dict = {}
 
     @property
     def tickets(self) -> dict[str, Ticket]:
@@ -68,11 +74,45 @@ class FakeTicketRepository(AbstractTicketRepository):
             raise DuplicateKey(f"timeline entry {entry.event_id}")
         self.staged.timeline[entry.event_id] = entry
 
+    def save(self, ticket: Ticket, expected_state: str) -> bool:
+        current = self.get(ticket.id)
+        if current is None or current.state != expected_state:
+            return False
+        self.staged.tickets[ticket.id] = replace(ticket, timeline=[])
+        return True
+
+    def customer_by_phone(self, phone: str) -> Customer | None:
+        return self.staged.customers.get(phone) or self.store.rows.customers.get(phone)
+
+    def add_customer(self, customer: Customer, at) -> None:
+        if self.customer_by_phone(customer.phone) is not None:
+            raise DuplicateKey(f"customer {customer.phone}")
+        self.staged.customers[customer.phone] = customer
+
+    def unit(self, serial: str) -> Unit | None:
+        found = self.staged.units.get(serial) or self.store.rows.units.get(serial)
+        return replace(found) if found else None
+
+    def save_unit(self, unit: Unit, is_new: bool) -> None:
+        if is_new and self.unit(unit.serial) is not None:
+            raise DuplicateKey(f"unit {unit.serial}")
+        self.staged.units[unit.serial] = replace(unit)
+
     def next_sequence(self, site: str, day: date) -> int:
         key = (site, day)
         value = self.staged.sequences.get(key, self.store.rows.sequences.get(key, 0)) + 1
         self.staged.sequences[key] = value
         return value
+
+
+class FakeKnowledgeBase:
+    """Articles, read-only here: tests put them straight into the store."""
+
+    def __init__(self, store: "FakeStore"):
+        self.store = store
+
+    def get(self, article_id: str):
+        return self.store.articles.get(article_id)
 
 
 class FakeUnitOfWork(InMemoryUnitOfWork):
@@ -87,6 +127,7 @@ class FakeUnitOfWork(InMemoryUnitOfWork):
     def _begin(self) -> None:
         super()._begin()
         self.tickets = FakeTicketRepository(self.store)
+        self.knowledge = FakeKnowledgeBase(self.store)
 
     def _commit(self, events: list[Envelope]) -> None:
         with self.store.lock:

@@ -5,7 +5,7 @@ import pytest
 from aftersales_shared.idempotency import Answer, IdempotencyConflict, IdempotentRequest, Replayed
 from aftersales_shared.testing.contract import assert_conforms
 
-from intake.domain.tickets import Fault, Product, customer_id_for
+from intake.domain.tickets import Fault, Product
 from intake.service_layer import handlers
 
 from fakes import FakeUnitOfWork
@@ -25,8 +25,18 @@ def test_creates_an_open_ticket_with_its_decisions(store, uow_factory, rules, ev
     assert (ticket.warranty.status, ticket.warranty.expires_on) == ("in_warranty", date(2026, 6, 1))
     assert ticket.sla.respond_by == ACCEPTED_AT + timedelta(hours=4)
     assert ticket.sla.resolve_by == ACCEPTED_AT + timedelta(hours=24)
-    assert ticket.customer.customer_id == customer_id_for("+86 138 0013 8000")
+    assert ticket.customer.customer_id.startswith("C-")
+    assert store.rows.customers["+8613800138000"].customer_id == ticket.customer.customer_id
     assert [entry.type for entry in ticket.timeline] == ["TicketCreated"]
+    assert ticket.timeline[0].change == {"from": "new", "to": "awaiting_dispatch", "by": "desk", "why": "opened"}
+    assert ticket.state == "awaiting_dispatch"
+
+
+def test_the_same_caller_is_one_customer_however_the_number_is_typed(uow_factory, rules, events):
+    first = handlers.create_ticket(ticket_command(), uow_factory(), rules, events)
+    second = handlers.create_ticket(ticket_command(customer_phone="+86-13800138000"), uow_factory(), rules, events)
+    other = handlers.create_ticket(ticket_command(customer_phone="+86 139 0000 0000"), uow_factory(), rules, events)
+    assert first.customer.customer_id == second.customer.customer_id != other.customer.customer_id
 
 
 def test_emits_exactly_one_ticket_created_that_conforms_to_the_contract(store, uow_factory, rules, events):

@@ -36,7 +36,9 @@ def test_post_accepts_a_request_and_answers_with_the_ticket(client, intake):
     assert response.headers["Idempotent-Replayed"] == "false"
     assert ticket["ticket_no"] == "SH01-20260310-0001"
     assert ticket["status"] == "open"
-    assert ticket["warranty"] == {"status": "in_warranty", "expires_on": "2026-06-01"}
+    assert ticket["warranty"] == {"status": "in_warranty", "expires_on": "2026-06-01",
+                                  "reason": "in term until 2026-06-01 (purchase date given)"}
+    assert ticket["state"] == "awaiting_dispatch"
     assert ticket["created_at"] == "2026-03-10T09:30:00Z"
     assert ticket["sla"] == {"respond_by": "2026-03-10T13:30:00Z", "resolve_by": "2026-03-11T09:30:00Z"}
     assert [entry["type"] for entry in ticket["timeline"]] == ["TicketCreated"]
@@ -66,14 +68,16 @@ def test_optional_fields_may_be_left_out(client):
     assert response.status_code == 201, response.json
     assert response.json["priority"] == "P3"
     assert response.json["parts"] == []
-    assert response.json["warranty"] == {"status": "unknown", "expires_on": None}
+    assert response.json["warranty"] == {"status": "unknown", "expires_on": None,
+                                          "reason": "no purchase date: proof of purchase needed"}
 
 
 def test_an_expired_purchase_is_out_of_warranty(client):
     body = ticket_body()
     body["product"]["purchase_date"] = "2019-01-01"
     warranty = client.post(TICKETS, json=body).json["warranty"]
-    assert warranty == {"status": "out_of_warranty", "expires_on": "2020-01-01"}
+    assert warranty == {"status": "out_of_warranty", "expires_on": "2020-01-01",
+                        "reason": "term ended on 2020-01-01"}
 
 
 def test_post_stores_one_ticket_created_in_the_outbox_conforming_to_the_contract(client, intake):

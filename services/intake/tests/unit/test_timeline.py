@@ -121,4 +121,5 @@ def test_an_event_type_intake_does_not_follow_is_refused(bus, store):
 
 def test_intake_follows_exactly_the_reports_it_shows():
     assert sorted(handlers.EVENT_HANDLERS) == sorted(
-        ["PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted"])
+        ["PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted",
+         "SlaBreached"])

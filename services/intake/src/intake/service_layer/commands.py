@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from aftersales_shared.idempotency import IdempotentRequest
 
@@ -22,3 +24,53 @@ class CreateTicket:
     parts: tuple[PartRequest, ...]
     request: IdempotentRequest | None = None
     partner_id: str | None = None
+    # None: the site's policy decides (for out-of-warranty tickets).
+    quote_required: bool | None = None
+    # Open in `diagnosing`: solved on the phone, or sent on for dispatch by the operator.
+    diagnose_first: bool = False
+    operator: str = "desk"
+
+
+@dataclass(frozen=True)
+class TicketAction:
+    """An operator's action on one ticket: dispatch, resolve_by_phone, accept_quote, decline_quote, cancel."""
+
+    ticket_id: str
+    action: str
+    operator: str = "desk"
+    reason: str = ""
+    article_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GiveQuote:
+    ticket_id: str
+    amount: Decimal
+    valid_until: datetime
+    operator: str = "desk"
+
+
+@dataclass(frozen=True)
+class RecordCallback:
+    ticket_id: str
+    outcome: str
+    score: int | None = None
+    remarks: str | None = None
+    operator: str = "desk"
+
+
+@dataclass(frozen=True)
+class CloseTicket:
+    ticket_id: str
+    resolution: str
+    reason: str = ""
+    operator: str = "desk"
+
+
+@dataclass(frozen=True)
+class FileComplaint:
+    ticket_id: str
+    group: str
+    deadline: datetime
+    reason: str
+    operator: str = "desk"
