@@ -21,9 +21,11 @@ EVENTS, DLX, UNROUTABLE = "aftersales.events", "aftersales.dlx", "aftersales.unr
 RETRY_TTLS = {1: 1000, 2: 5000, 3: 30000}
 BINDINGS = {
     "intake": {"PartReserved.#", "PartReservationFailed.#", "EngineerAssigned.#",
-               "RepairCompleted.#", "SettlementPosted.#"},
-    "dispatch": {"TicketCreated.#", "PartReserved.#", "PartReservationFailed.#"},
-    "inventory": {"TicketCreated.#", "RepairCompleted.#"},
+               "RepairCompleted.#", "SettlementPosted.#", "SlaBreached.#"},
+    "dispatch": {"TicketCreated.#", "PartReserved.#", "PartReservationFailed.#", "QuoteAccepted.#",
+                 "TicketCancelled.#"},
+    "inventory": {"TicketCreated.#", "RepairCompleted.#", "QuoteAccepted.#", "TicketCancelled.#",
+                  "TicketClosed.#"},
     "billing": {"RepairCompleted.#", "PartPriceChanged.#", "CallbackCompleted.#", "SlaBreached.#"},
     "fracas": {"TicketCreated.#", "RepairCompleted.#", "SettlementPosted.#"},
 }
