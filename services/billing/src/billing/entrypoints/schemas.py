@@ -110,7 +110,9 @@ class StatementPath(Schema):
 class _FeeLine(Schema):
     service_type = fields.String()
     jobs = fields.Integer()
-    amount = fields.String()
+    labour = fields.String(metadata={"description": "Warranty labour fees"})
+    parts = fields.String(metadata={"description": "Parts fitted under warranty, at cost"})
+    amount = fields.String(metadata={"description": "Everything the manufacturer pays for these jobs"})
 
 
 class _Count(Schema):
