@@ -116,6 +116,8 @@ def test_closing_a_period_freezes_it_and_a_late_job_lands_in_the_next_one(world,
     assert december["late_adjustments"] == {"jobs": 1, "amount": "50.00", "tickets": ["T-5"]}
     with uow, pytest.raises(clerk.PeriodClosed):
         clerk.close_period(uow, rules, "2026-11")
+    nothing = read(uow, rules, payee="XX-9")
+    assert (nothing["status"], nothing["net_payable"]) == ("issued", "0.00")
 
 
 def test_a_month_cannot_be_closed_before_it_ends(world):

@@ -27,7 +27,8 @@ def statement_of(uow: BillingUnitOfWork, rules: Rules, payee: str, period: str) 
     issued = uow.periods.statement(payee, period)
     if issued is not None:
         return issued
-    return _compute(uow, rules, payee, period)
+    # A payee with nothing in a closed month: its (empty) statement is as final as the others.
+    return _compute(uow, rules, payee, period, issued_at=uow.periods.issued_dates("closed_at").get(period))
 
 
 def statements_of(uow: BillingUnitOfWork, rules: Rules, period: str) -> list[dict]:
