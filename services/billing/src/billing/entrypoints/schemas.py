@@ -179,6 +179,22 @@ class LateOut(Schema):
     days_late = fields.Integer()
 
 
+class DepositRequest(Schema):
+    payee = Code(required=True)
+    amount = Money(integer_digits=10, required=True,
+                   metadata={"description": "Paid by the service point (positive) or refunded to it (negative)."})
+    description = Text(500, min_length=1, required=True)
+
+
+class DepositOut(Schema):
+    deposit_id = fields.String()
+    payee = fields.String()
+    period = fields.String(metadata={"description": "The statement it is reconciled on: the month open now."})
+    amount = Money()
+    description = fields.String()
+    recorded_at = Timestamp()
+
+
 class InvoiceLineOut(Schema):
     kind = fields.String()
     description = fields.String()
