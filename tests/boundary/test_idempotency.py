@@ -25,6 +25,7 @@ ENGINEER = {"engineer_id": "E-1", "name": "Li Wei", "site": "SH-01", "region": "
 COMPLETION = {"outcome": "repaired", "labour_minutes": 45, "customer_signed": True, "parts_used": [],
               "failure": {"description": "Fuse open"}}
 RECEIPT = {"site": "SH-01", "part_no": "PUMP-1", "qty": 4, "unit_cost": "35.50"}
+DEPOSIT = {"payee": "SH-01", "amount": "35.00", "description": "Deposit on 1 board"}
 UNITS = [{"serial": "A", "model": "WM-100", "category": "washer", "purchase_date": "2024-01-01"},
          {"serial": "B", "model": "WM-100", "category": "washer", "purchase_date": "2024-02-01"}]
 
@@ -80,6 +81,9 @@ CREATING = {
         lambda api: rows(api, "outbox", event_type="RepairCompleted"), 1, prepare=assigned_work_order),
     "inventory: a receipt": Creating(
         "inventory", RECEIPT, {**RECEIPT, "qty": 5}, stock_on_hand, (4, 1), path="/api/v1/stock/receipts"),
+    "billing: a deposit": Creating(
+        "billing", DEPOSIT, {**DEPOSIT, "amount": "36.00"}, lambda api: rows(api, "deposits"), 1,
+        path="/api/v1/deposits"),
     "fracas: installed units": Creating(
         "fracas", UNITS, UNITS[:1], lambda api: rows(api, "installed_units"), 2, path="/api/v1/installed-base"),
 }

@@ -72,8 +72,9 @@ def test_a_statement_sums_fees_by_service_type_charges_and_penalties(world, repa
     body = read(uow, rules)
 
     assert body["fee_summary"] == [
-        {"service_type": "onsite", "jobs": 2, "amount": "265.00"},  # T-1 and T-3 (the customer's job: 0.00)
-        {"service_type": "depot", "jobs": 1, "amount": "45.00"},
+        # T-1 and T-3 (the customer's job: 0.00 from the manufacturer)
+        {"service_type": "onsite", "jobs": 2, "labour": "60.00", "parts": "205.00", "amount": "265.00"},
+        {"service_type": "depot", "jobs": 1, "labour": "45.00", "parts": "0.00", "amount": "45.00"},
     ]
     assert body["warranty_total"] == "310.00"
     assert body["out_of_warranty"] == {"jobs": 1, "amount": "410.00"}
@@ -110,10 +111,13 @@ def test_closing_a_period_freezes_it_and_a_late_job_lands_in_the_next_one(world,
     assert frozen == issued[1]
     assert (frozen["status"], frozen["net_payable"]) == ("issued", "310.00")
     december = read(uow, rules, period="2026-12")
-    assert december["fee_summary"] == [{"service_type": "install", "jobs": 1, "amount": "50.00"}]
+    assert december["fee_summary"] == [
+        {"service_type": "install", "jobs": 1, "labour": "50.00", "parts": "0.00", "amount": "50.00"}]
     assert december["late_adjustments"] == {"jobs": 1, "amount": "50.00", "tickets": ["T-5"]}
     with uow, pytest.raises(clerk.PeriodClosed):
         clerk.close_period(uow, rules, "2026-11")
+    nothing = read(uow, rules, payee="XX-9")
+    assert (nothing["status"], nothing["net_payable"]) == ("issued", "0.00")
 
 
 def test_a_month_cannot_be_closed_before_it_ends(world):
@@ -184,7 +188,7 @@ def test_the_statement_exports_as_csv_with_every_figure(world, repair_completed)
     rows = list(csv.reader(io.StringIO(statement_csv(read(uow, rules)))))
 
     assert rows[0] == ["payee", "SH-01", "period", "2026-11", "currency", "CNY", "status", "open"]
-    assert ["fees", "onsite", "2", "265.00"] in rows
+    assert ["fees", "onsite (labour 60.00, parts 205.00)", "2", "265.00"] in rows
     assert ["out_of_warranty", "charges collected from customers", "1", "410.00"] in rows
     assert rows[-1] == ["net", "net payable", "", "310.00"]
 

@@ -139,3 +139,20 @@ def test_the_clerk_command_line(billing, url, clock, tmp_path):
     assert [(d["document"], d["days_late"]) for d in json.loads(text)] == [("statements", 1), ("statistics", 8)]
     code, text = run("statistics", "2026-11", "--issue", "--format", "csv")
     assert code == 0 and text.startswith("period,site,category,jobs")
+
+
+def test_a_deposit_is_recorded_once_per_idempotency_key_and_reconciled_on_the_statement(billing, client):
+    body = {"payee": "SH-01", "amount": "35.00", "description": "Deposit on 1 board"}
+
+    first = client.post("/api/v1/deposits", json=body, headers={"Idempotency-Key": "dep-1"})
+    again = client.post("/api/v1/deposits", json=body, headers={"Idempotency-Key": "dep-1"})
+    other = client.post("/api/v1/deposits", json={**body, "amount": "36.00"}, headers={"Idempotency-Key": "dep-1"})
+
+    assert first.status_code == 201 and first.get_json()["period"] == "2026-11"
+    assert (again.status_code, again.get_json(), again.headers["Idempotent-Replayed"]) == (201, first.get_json(), "true")
+    assert other.status_code == 409
+    assert database.row_counts(billing.runtime.engine, metadata)["deposits"] == 1
+    statement = client.get("/api/v1/statements/SH-01/2026-11").get_json()
+    assert (statement["deposits_total"], statement["net_payable"]) == ("35.00", "200.00")  # 265.00 - 30.00 - 35.00
+    bad = client.post("/api/v1/deposits", json={**body, "amount": 35})
+    assert bad.status_code in (400, 422) and "amount" in bad.get_json()["errors"]

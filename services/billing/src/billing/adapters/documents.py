@@ -23,7 +23,8 @@ def statement_rows(body: dict) -> list[list[str]]:
     """One row per figure: section, item, count, amount. Same rows in the CSV and the PDF."""
     rows = [["section", "item", "count", "amount"]]
     for fee in body["fee_summary"]:
-        rows.append(["fees", fee["service_type"], str(fee["jobs"]), fee["amount"]])
+        rows.append(["fees", f"{fee['service_type']} (labour {fee['labour']}, parts {fee['parts']})",
+                     str(fee["jobs"]), fee["amount"]])
     rows.append(["fees", "warranty total", "", body["warranty_total"]])
     oow = body["out_of_warranty"]
     rows.append(["out_of_warranty", "charges collected from customers", str(oow["jobs"]), oow["amount"]])

@@ -1,11 +1,13 @@
 """Billing's own schema (its database only). Money is exact decimals, never floats, on every database."""
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from aftersales_shared.idempotency import idempotency_table
 from aftersales_shared.tables import ExactDecimal, UtcDateTime, inbox_table, outbox_table
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 MONEY = ExactDecimal(12, 2)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -12,6 +12,7 @@ from aftersales_shared.vocabulary import (
 
 from billing.domain.catalogue import PartPrice
 from billing.domain.fees import FeeSchedule, to_money
+from billing.domain.periods import period_of
 
 _ZERO = Decimal("0.00")
 JOB = "job"
@@ -188,8 +189,8 @@ def penalty_settlement(
 
 
 def statement_period(completed_at: datetime) -> str:
-    # Statements close on UTC months so that every site books a job into the same month.
-    return completed_at.astimezone(timezone.utc).strftime("%Y-%m")
+    """The month a job belongs to, before any closing of periods moves it on."""
+    return period_of(completed_at)
 
 
 def _warranty_lines(job: CompletedJob, schedule: FeeSchedule, prices: Mapping[str, PartPrice]) -> list[SettlementLine]:

@@ -27,8 +27,12 @@ def _m(amount: Decimal) -> str:
     return str(to_money(amount))
 
 
-def _paid_by(settlement: Settlement, payer: str) -> Decimal:
-    return sum((line.amount for line in settlement.lines if line.payer == payer), ZERO)
+def _paid_by(settlement: Settlement, payer: str, kind: str | None = None) -> Decimal:
+    return sum((line.amount for line in settlement.lines if line.payer == payer and kind in (None, line.kind)), ZERO)
+
+
+def _sum(settlements: Iterable[Settlement], payer: str, kind: str | None = None) -> str:
+    return _m(sum((_paid_by(s, payer, kind) for s in settlements), ZERO))
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,8 @@ def statement(payee: str, period: str, currency: str, settlements: Sequence[Sett
     for job in jobs:
         by_type[job.service_type or "unknown"].append(job)
     fee_summary = [
-        {"service_type": kind, "jobs": len(by_type[kind]),
-         "amount": _m(sum((_paid_by(s, MANUFACTURER) for s in by_type[kind]), ZERO))}
+        {"service_type": kind, "jobs": len(by_type[kind]), "labour": _sum(by_type[kind], MANUFACTURER, "labour"),
+         "parts": _sum(by_type[kind], MANUFACTURER, "part"), "amount": _sum(by_type[kind], MANUFACTURER)}
         for kind in [*SERVICE_TYPES, *sorted(set(by_type) - set(SERVICE_TYPES))] if by_type.get(kind)
     ]
     warranty_total = sum((_paid_by(s, MANUFACTURER) for s in jobs), ZERO)

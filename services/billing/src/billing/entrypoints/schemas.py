@@ -110,7 +110,9 @@ class StatementPath(Schema):
 class _FeeLine(Schema):
     service_type = fields.String()
     jobs = fields.Integer()
-    amount = fields.String()
+    labour = fields.String(metadata={"description": "Warranty labour fees"})
+    parts = fields.String(metadata={"description": "Parts fitted under warranty, at cost"})
+    amount = fields.String(metadata={"description": "Everything the manufacturer pays for these jobs"})
 
 
 class _Count(Schema):
@@ -175,6 +177,22 @@ class LateOut(Schema):
     due = fields.String()
     issued_on = fields.String(allow_none=True)
     days_late = fields.Integer()
+
+
+class DepositRequest(Schema):
+    payee = Code(required=True)
+    amount = Money(integer_digits=10, required=True,
+                   metadata={"description": "Paid by the service point (positive) or refunded to it (negative)."})
+    description = Text(500, min_length=1, required=True)
+
+
+class DepositOut(Schema):
+    deposit_id = fields.String()
+    payee = fields.String()
+    period = fields.String(metadata={"description": "The statement it is reconciled on: the month open now."})
+    amount = Money()
+    description = fields.String()
+    recorded_at = Timestamp()
 
 
 class InvoiceLineOut(Schema):

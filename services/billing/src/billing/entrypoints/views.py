@@ -5,7 +5,8 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from aftersales_shared.boundary import ERROR, Blueprint
+from aftersales_shared.boundary import ERROR, REPLAYED_HEADER, Blueprint, IdempotencyHeader, idempotent_request, replay
+from aftersales_shared.idempotency import Answer, Replayed
 
 from ..adapters.documents import invoice_pdf, statement_csv, statement_pdf
 from ..domain.fees import NoScheduleInForce
@@ -13,7 +14,7 @@ from aftersales_shared.vocabulary import CUSTOMER
 from ..domain.statements import invoice
 from ..service_layer import statements as clerk
 from .schemas import (
-    AtQuery, AwaitingOut, FeeScheduleOut, FlagOut, FlagQuery, InvoiceOut, LateOut, LateQuery, PartPath,
+    AtQuery, AwaitingOut, DepositOut, DepositRequest, FeeScheduleOut, FlagOut, FlagQuery, InvoiceOut, LateOut, LateQuery, PartPath,
     PartPriceOut, PeriodPath, PeriodQuery, SettlementOut, SettlementPath, SettlementQuery, StatementOut,
     StatementPath, StatisticsOut,
 )
@@ -245,6 +246,23 @@ class LateDocuments(MethodView):
         as_of = query.get("as_of") or _billing().rules.clock().date()
         with _reader() as uow:
             return clerk.late_list(uow, as_of)
+
+
+@statements.route("/deposits")
+class Deposits(MethodView):
+    @statements.arguments(IdempotencyHeader, location="headers")
+    @statements.arguments(DepositRequest)
+    @statements.response(201, DepositOut, headers=REPLAYED_HEADER)
+    @statements.alt_response(409, schema=ERROR, description="Idempotency-Key reused with a different request")
+    def post(self, headers, body):
+        """Record a parts deposit a service point paid or got back; its statement reconciles it."""
+        with _billing().uow_factory() as uow:
+            deposit = clerk.record_deposit(uow, _billing().rules, body["payee"], body["amount"], body["description"],
+                                           request=idempotent_request(headers["idempotency_key"]),
+                                           answer=lambda deposit: Answer(201, DepositOut().dump(deposit)))
+        if isinstance(deposit, Replayed):
+            return replay(deposit)
+        return deposit, 201, {"Idempotent-Replayed": "false"}
 
 
 BLUEPRINTS = [settlements, fee_schedule, prices, compliance, statements]

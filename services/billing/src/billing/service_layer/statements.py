@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Callable
 from decimal import Decimal
+
+from aftersales_shared.idempotency import Answer, IdempotentRequest, Replayed, remember, replayed
 
 from ..adapters.repository import Deposit
 from ..domain import statements as documents
@@ -27,7 +30,8 @@ def statement_of(uow: BillingUnitOfWork, rules: Rules, payee: str, period: str) 
     issued = uow.periods.statement(payee, period)
     if issued is not None:
         return issued
-    return _compute(uow, rules, payee, period)
+    # A payee with nothing in a closed month: its (empty) statement is as final as the others.
+    return _compute(uow, rules, payee, period, issued_at=uow.periods.issued_dates("closed_at").get(period))
 
 
 def statements_of(uow: BillingUnitOfWork, rules: Rules, period: str) -> list[dict]:
@@ -81,13 +85,20 @@ def late_list(uow: BillingUnitOfWork, as_of: date) -> list[dict]:
                                     uow.periods.issued_dates("statistics_issued_at"), as_of)
 
 
-def record_deposit(uow: BillingUnitOfWork, rules: Rules, payee: str, amount: Decimal, description: str) -> Deposit:
-    """A parts deposit paid (positive) or refunded (negative), on the statement open now."""
+def record_deposit(uow: BillingUnitOfWork, rules: Rules, payee: str, amount: Decimal, description: str,
+                   request: IdempotentRequest | None = None,
+                   answer: Callable[[Deposit], Answer] | None = None) -> Deposit | Replayed:
+    """A parts deposit paid (positive) or refunded (negative), on the statement open now; once per
+    Idempotency-Key: a retry gets the first answer and records nothing."""
     now = rules.clock()
+    earlier = replayed(uow.requests, request, now)
+    if earlier is not None:
+        return earlier
     uow.periods.guard()
     deposit = Deposit(str(uuid.uuid4()), payee, open_period(period_of(now), uow.periods.closed()), amount,
                       description, now)
     uow.periods.add_deposit(deposit)
+    remember(uow.requests, request, answer, deposit)
     uow.commit()
     return deposit
 

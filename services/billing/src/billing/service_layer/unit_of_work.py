@@ -1,3 +1,4 @@
+from aftersales_shared.idempotency import AbstractIdempotencyRepository, SqlIdempotencyRepository
 from aftersales_shared.unit_of_work import SqlAlchemyUnitOfWork
 
 from ..adapters.repository import (
@@ -5,7 +6,7 @@ from ..adapters.repository import (
     AbstractSettlementRepository, SqlAwaitingRepository, SqlFlagRepository, SqlPeriodRepository,
     SqlPriceRepository, SqlSettlementRepository,
 )
-from ..adapters.tables import inbox, outbox
+from ..adapters.tables import idempotency_keys, inbox, outbox
 
 
 class BillingUnitOfWork(SqlAlchemyUnitOfWork):
@@ -14,6 +15,7 @@ class BillingUnitOfWork(SqlAlchemyUnitOfWork):
     awaiting: AbstractAwaitingRepository
     flags: AbstractFlagRepository
     periods: AbstractPeriodRepository
+    requests: AbstractIdempotencyRepository
 
     def __init__(self, engine, read_only: bool = False):
         super().__init__(engine, outbox, inbox, read_only=read_only)
@@ -24,3 +26,4 @@ class BillingUnitOfWork(SqlAlchemyUnitOfWork):
         self.awaiting = SqlAwaitingRepository(connection)
         self.flags = SqlFlagRepository(connection)
         self.periods = SqlPeriodRepository(connection)
+        self.requests = SqlIdempotencyRepository(connection, idempotency_keys)
