@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--sites-per-city", type=int, default=4, help="service points per city, 16 cities (default 4)")
     seed.add_argument("--units-per-site", type=int, default=12, help="installed units per service point (default 12)")
     seed.add_argument("--months", type=int, default=18, help="how far back units were bought (default 18)")
-    seed.add_argument("--parts-per-category", type=int, default=None,
-                      help="spare parts a site stocks per category it serves (default all; fewer loads faster)")
+    seed.add_argument("--parts-per-category", type=int, default=2,
+                      help="spare parts a site stocks per category it serves (default 2; 0: every part)")
     seed.add_argument("--workers", type=int, default=8, help="requests in flight at once (default 8)")
     seed.add_argument("--wait", type=float, default=120.0, help="seconds to wait for each asynchronous step")
     seed.add_argument("--show-secrets", action="store_true",
@@ -222,7 +222,8 @@ def run_trace(args, client: Client, out: Output) -> int:
 
 def run_demo(args, client: Client, out: Output) -> int:
     org = build(args.seed, sites_per_city=args.sites_per_city, tickets=args.tickets,
-                units_per_site=args.units_per_site, months=args.months, parts_per_category=args.parts_per_category)
+                units_per_site=args.units_per_site, months=args.months,
+                parts_per_category=args.parts_per_category or None)
     out.note(f"seeding {len(org.sites)} service points in {len(org.regions)} regions, {len(org.engineers)} "
              f"engineers, {len(org.installed_base)} installed units, {len(org.jobs)} tickets (seed {args.seed})")
     result = Seeder(client, out, workers=args.workers, wait_seconds=args.wait).run(org)
