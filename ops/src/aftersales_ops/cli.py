@@ -23,6 +23,7 @@ operator's attention (the message says what), 2 for a usage mistake."""
 
 EXAMPLES = """\
 examples:
+  aftersales status                         ready? backlog, parked, outbox lag per service
   aftersales dlq list                       parked messages of every service
   aftersales dlq replay --service billing --type RepairCompleted
   aftersales outbox status --json
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "nothing away.")
     unroutable.add_argument("action", choices=["list"])
     unroutable.add_argument("--limit", type=int, default=100)
+
+    commands.add_parser("status", parents=[common], help="the platform at a glance: ready, backlog, parked, lag",
+                        description="Per service: whether it is ready (GET /readyz), its queue's backlog, how "
+                                    "many messages it has parked, and its outbox lag; then the unroutable "
+                                    "count. Exit 1 when anything needs a look.")
 
     tracer = commands.add_parser("trace", parents=[common], help="one ticket's whole story across the services",
                                  description="Every event of the ticket's flow (from each service's "
@@ -214,6 +220,52 @@ def run_unroutable(args, client: Client, out: Output) -> int:
     return 0
 
 
+def run_status(args, client: Client, out: Output) -> int:
+    settings = client.settings.messaging
+
+    def one(service: str) -> dict:
+        found = {"service": service}
+        try:
+            client.request(service, "GET", "/readyz", ok=(200,))
+            found["ready"] = True
+        except OpsError:
+            found["ready"] = False
+        try:
+            outbox = client.get(service, "/api/v1/outbox")
+            found.update(outbox_pending=outbox["pending"], outbox_lag_seconds=outbox["lag_seconds"])
+        except OpsError:
+            found.update(outbox_pending=None, outbox_lag_seconds=None)
+        queues = _broker().topology(service, settings)
+        found["queued"] = _depth(settings, queues.queue_name)
+        found["parked"] = _depth(settings, queues.dlq_name)
+        return found
+
+    with ThreadPoolExecutor(len(SERVICES)) as pool:
+        services = list(pool.map(one, SERVICES))
+    unroutable = _depth(settings, settings.unroutable_exchange)
+    rows = [(s["service"], "yes" if s["ready"] else "NO", _shown_count(s["queued"]), _shown_count(s["parked"]),
+             _shown_count(s["outbox_pending"]),
+             "?" if s["outbox_lag_seconds"] is None else f"{s['outbox_lag_seconds']:.1f}s") for s in services]
+    out.emit({"services": services, "unroutable": unroutable},
+             table=(("service", "ready", "queued", "parked", "outbox pending", "outbox lag"), rows),
+             title=f"unroutable messages: {_shown_count(unroutable)}")
+    trouble = any(not s["ready"] or s["parked"] or s["outbox_pending"] is None for s in services) or bool(unroutable)
+    return 1 if trouble else 0
+
+
+def _depth(settings, queue: str) -> int | None:
+    import pika.exceptions
+
+    try:
+        return _broker().depth(settings, queue)
+    except pika.exceptions.AMQPError:
+        return None
+
+
+def _shown_count(value) -> str:
+    return "?" if value is None else str(value)
+
+
 def run_trace(args, client: Client, out: Output) -> int:
     found = trace.collect(client, args.ticket)
     out.emit(found, text=trace.render(found))
@@ -251,7 +303,7 @@ def _pretty(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-COMMANDS = {"dlq": run_dlq, "outbox": run_outbox, "unroutable": run_unroutable, "trace": run_trace,
+COMMANDS = {"status": run_status, "dlq": run_dlq, "outbox": run_outbox, "unroutable": run_unroutable, "trace": run_trace,
             "demo": run_demo, **{group: run_wrapped for group in wrapped.GROUPS}}
 
 
