@@ -177,7 +177,8 @@ def _run_dlq(args, client: Client, out: Output, broker) -> int:
                  text="\n".join(_shown(service, m.detail()) for service, found in parked.items() for m in found)
                  or "nothing parked")
         return 0
-    rows = [(service, m.message_id, m.type, m.routing_key, m.attempts, m.failed_at, (m.error or m.reason or "")[:80])
+    rows = [(service, m.message_id, m.type, m.routing_key, m.attempts, (m.failed_at or "")[:19],
+             (m.error or m.reason or "")[:70])
             for service, found in parked.items() for m in found]
     out.emit({s: [m.summary() for m in found] for s, found in parked.items()},
              table=(("service", "message id", "type", "routing key", "attempts", "failed at", "why"), rows),

@@ -34,6 +34,8 @@ class Output:
         self.as_json = as_json
         self.stdout = stdout or sys.stdout
         self.console = Console(file=self.stdout, soft_wrap=True)
+        if not self.console.is_terminal:  # into a file or a pipe: whole lines, not 80 columns
+            self.console = Console(file=self.stdout, soft_wrap=True, width=200)
         self.err = Console(file=stderr or sys.stderr, soft_wrap=True)
         # Bars only where a person watches: not into a pipe, a file or a test's capture.
         self.show_progress = self.err.is_terminal if progress is None else progress
