@@ -84,3 +84,15 @@ def test_a_second_run_with_the_same_seed_creates_nothing_new():
     assert again.ticket_ids == first.ticket_ids
     assert client.tickets == tickets and client.completed == completed
     assert again.counts["engineers"] == first.counts["engineers"]
+
+
+def test_a_dealer_intake_refuses_is_named_and_the_rest_still_loads():
+    class Refusing(FakePlatform):
+        def post(self, service, path, body, *, key=None, ok=(200, 201, 202)):
+            if path == "/api/v1/partners":
+                raise ServiceError(service, "POST", path, 400, {"errors": {"event_types": ["not allowed"]}})
+            return super().post(service, path, body, key=key, ok=ok)
+
+    _, result = seed(Refusing({("POST", "/api/v1/partners")}))
+    assert "event_types" in result.skipped["dealers"]
+    assert result.counts["settlements"] == 12

@@ -112,7 +112,10 @@ class Seeder:
             self.result.secrets[dealer["partner_id"]] = answer.get("secret", "")
             return True
 
-        self.result.counts["dealers"] = sum(self.each("dealers", org.dealers, register))
+        try:
+            self.result.counts["dealers"] = sum(self.each("dealers", org.dealers, register))
+        except ServiceError as exc:  # a dealer intake refuses need not stop the rest of the organisation
+            self.result.skipped["dealers"] = str(exc)
 
     def parts_catalogue(self) -> None:
         if not self.client.offers("inventory", "PUT", "/api/v1/parts/{part_no}"):
@@ -131,7 +134,10 @@ class Seeder:
                 "description": part_no, "category": category, "list_price": list_price, "returnable": True})
             return True
 
-        self.result.counts["catalogue_parts"] = sum(self.each("parts catalogue", sorted(entries.items()), put))
+        try:
+            self.result.counts["catalogue_parts"] = sum(self.each("parts catalogue", sorted(entries.items()), put))
+        except ServiceError as exc:
+            self.result.skipped["parts_catalogue"] = str(exc)
 
     def _engineer(self, engineer) -> bool:
         try:
