@@ -142,6 +142,10 @@ def test_outbox_status_and_unroutable_list_read_the_live_platform(aftersales):
     assert [s["service"] for s in status] == ["intake", "dispatch", "inventory", "billing", "fracas"]
     assert all("error" not in s and s["pending"] >= 0 for s in status)
     assert isinstance(aftersales.quick("unroutable", "list")["messages"], list)
+    # Exit 1 would only mean something needs a look (say, an event type nobody consumes yet).
+    glance = aftersales.quick("status", codes=(0, 1))["services"]
+    assert [s["service"] for s in glance] == [s["service"] for s in status]
+    assert all(s["ready"] and s["parked"] == 0 and s["queued"] is not None for s in glance)
 
 
 def test_reliability_wraps_fracas_on_the_seeded_field_data(aftersales, seeded):

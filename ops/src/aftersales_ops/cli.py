@@ -23,6 +23,7 @@ operator's attention (the message says what), 2 for a usage mistake."""
 
 EXAMPLES = """\
 examples:
+  aftersales status                         ready? backlog, parked, outbox lag per service
   aftersales dlq list                       parked messages of every service
   aftersales dlq replay --service billing --type RepairCompleted
   aftersales outbox status --json
@@ -77,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     unroutable.add_argument("action", choices=["list"])
     unroutable.add_argument("--limit", type=int, default=100)
 
+    commands.add_parser("status", parents=[common], help="the platform at a glance: ready, backlog, parked, lag",
+                        description="Per service: whether it is ready (GET /readyz), its queue's backlog, how "
+                                    "many messages it has parked, and its outbox lag; then the unroutable "
+                                    "count. Exit 1 when anything needs a look.")
+
     tracer = commands.add_parser("trace", parents=[common], help="one ticket's whole story across the services",
                                  description="Every event of the ticket's flow (from each service's "
                                              "GET /api/v1/events?correlation_id=<ticket>) once, in causal order, "
@@ -99,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--sites-per-city", type=int, default=4, help="service points per city, 16 cities (default 4)")
     seed.add_argument("--units-per-site", type=int, default=12, help="installed units per service point (default 12)")
     seed.add_argument("--months", type=int, default=18, help="how far back units were bought (default 18)")
-    seed.add_argument("--parts-per-category", type=int, default=None,
-                      help="spare parts a site stocks per category it serves (default all; fewer loads faster)")
+    seed.add_argument("--parts-per-category", type=int, default=2,
+                      help="spare parts a site stocks per category it serves (default 2; 0: every part)")
     seed.add_argument("--workers", type=int, default=8, help="requests in flight at once (default 8)")
     seed.add_argument("--wait", type=float, default=120.0, help="seconds to wait for each asynchronous step")
     seed.add_argument("--show-secrets", action="store_true",
@@ -171,7 +177,8 @@ def _run_dlq(args, client: Client, out: Output, broker) -> int:
                  text="\n".join(_shown(service, m.detail()) for service, found in parked.items() for m in found)
                  or "nothing parked")
         return 0
-    rows = [(service, m.message_id, m.type, m.routing_key, m.attempts, m.failed_at, (m.error or m.reason or "")[:80])
+    rows = [(service, m.message_id, m.type, m.routing_key, m.attempts, (m.failed_at or "")[:19],
+             (m.error or m.reason or "")[:70])
             for service, found in parked.items() for m in found]
     out.emit({s: [m.summary() for m in found] for s, found in parked.items()},
              table=(("service", "message id", "type", "routing key", "attempts", "failed at", "why"), rows),
@@ -214,6 +221,52 @@ def run_unroutable(args, client: Client, out: Output) -> int:
     return 0
 
 
+def run_status(args, client: Client, out: Output) -> int:
+    settings = client.settings.messaging
+
+    def one(service: str) -> dict:
+        found = {"service": service}
+        try:
+            client.request(service, "GET", "/readyz", ok=(200,))
+            found["ready"] = True
+        except OpsError:
+            found["ready"] = False
+        try:
+            outbox = client.get(service, "/api/v1/outbox")
+            found.update(outbox_pending=outbox["pending"], outbox_lag_seconds=outbox["lag_seconds"])
+        except OpsError:
+            found.update(outbox_pending=None, outbox_lag_seconds=None)
+        queues = _broker().topology(service, settings)
+        found["queued"] = _depth(settings, queues.queue_name)
+        found["parked"] = _depth(settings, queues.dlq_name)
+        return found
+
+    with ThreadPoolExecutor(len(SERVICES)) as pool:
+        services = list(pool.map(one, SERVICES))
+    unroutable = _depth(settings, settings.unroutable_exchange)
+    rows = [(s["service"], "yes" if s["ready"] else "NO", _shown_count(s["queued"]), _shown_count(s["parked"]),
+             _shown_count(s["outbox_pending"]),
+             "?" if s["outbox_lag_seconds"] is None else f"{s['outbox_lag_seconds']:.1f}s") for s in services]
+    out.emit({"services": services, "unroutable": unroutable},
+             table=(("service", "ready", "queued", "parked", "outbox pending", "outbox lag"), rows),
+             title=f"unroutable messages: {_shown_count(unroutable)}")
+    trouble = any(not s["ready"] or s["parked"] or s["outbox_pending"] is None for s in services) or bool(unroutable)
+    return 1 if trouble else 0
+
+
+def _depth(settings, queue: str) -> int | None:
+    import pika.exceptions
+
+    try:
+        return _broker().depth(settings, queue)
+    except pika.exceptions.AMQPError:
+        return None
+
+
+def _shown_count(value) -> str:
+    return "?" if value is None else str(value)
+
+
 def run_trace(args, client: Client, out: Output) -> int:
     found = trace.collect(client, args.ticket)
     out.emit(found, text=trace.render(found))
@@ -222,7 +275,8 @@ def run_trace(args, client: Client, out: Output) -> int:
 
 def run_demo(args, client: Client, out: Output) -> int:
     org = build(args.seed, sites_per_city=args.sites_per_city, tickets=args.tickets,
-                units_per_site=args.units_per_site, months=args.months, parts_per_category=args.parts_per_category)
+                units_per_site=args.units_per_site, months=args.months,
+                parts_per_category=args.parts_per_category or None)
     out.note(f"seeding {len(org.sites)} service points in {len(org.regions)} regions, {len(org.engineers)} "
              f"engineers, {len(org.installed_base)} installed units, {len(org.jobs)} tickets (seed {args.seed})")
     result = Seeder(client, out, workers=args.workers, wait_seconds=args.wait).run(org)
@@ -250,7 +304,7 @@ def _pretty(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-COMMANDS = {"dlq": run_dlq, "outbox": run_outbox, "unroutable": run_unroutable, "trace": run_trace,
+COMMANDS = {"status": run_status, "dlq": run_dlq, "outbox": run_outbox, "unroutable": run_unroutable, "trace": run_trace,
             "demo": run_demo, **{group: run_wrapped for group in wrapped.GROUPS}}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,9 +34,14 @@ class Output:
         self.as_json = as_json
         self.stdout = stdout or sys.stdout
         self.console = Console(file=self.stdout, soft_wrap=True)
+        if not self.console.is_terminal:  # into a file or a pipe: whole lines, not 80 columns
+            self.console = Console(file=self.stdout, soft_wrap=True, width=200)
         self.err = Console(file=stderr or sys.stderr, soft_wrap=True)
         # Bars only where a person watches: not into a pipe, a file or a test's capture.
         self.show_progress = self.err.is_terminal if progress is None else progress
+        self._lock = threading.Lock()
+        self._bars: Progress | None = None
+        self._active = 0
 
     def document(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, default=_default, indent=2, ensure_ascii=False) + "\n")
@@ -66,13 +72,25 @@ class Output:
 
     @contextmanager
     def progress(self, description: str, total: int | None) -> Iterator["Step"]:
+        """A bar for one piece of work; pieces running at once share one display (rich allows one)."""
         if not self.show_progress:
             yield Step(None, None)
             return
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       console=self.err, transient=False)
-        with bar:
-            yield Step(bar, bar.add_task(description, total=total))
+        with self._lock:
+            if self._bars is None:
+                self._bars = Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=self.err)
+                self._bars.start()
+            self._active += 1
+            task = self._bars.add_task(description, total=total)
+        try:
+            yield Step(self._bars, task)
+        finally:
+            with self._lock:
+                self._active -= 1
+                if not self._active:
+                    self._bars.stop()
+                    self._bars = None
 
 
 class Step:
