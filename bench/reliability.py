@@ -77,6 +77,8 @@ def reliability_stage(units: int, incidents: int) -> dict:
             connection.execute(text("ANALYZE installed_units; ANALYZE failure_records"))
         load_seconds = time.perf_counter() - started
         client = create_app(fracas).test_client()
+        # Warm: the first request of a process pays for connecting and building the app's routes.
+        _timed(client, "/api/v1/problems")
         weibull = f"/api/v1/reliability/weibull?model={MODEL}&as_of={AS_OF.isoformat()}"
         pareto = f"/api/v1/analytics/pareto?by=part&model={MODEL}"
         weibull_cold, fit = _timed(client, weibull)
