@@ -61,7 +61,8 @@ def fit_failure_times(times: Sequence[float], counts: Sequence[int] | None = Non
         raise BadGrowthData("end_time", f"The test cannot end ({end_time:g}) before its last failure ({last:g}).")
     end = last if end_time is None else float(end_time)
     n = float(weights.sum())
-    total_log = float(weights @ np.log(end / values))
+    with np.errstate(over="ignore", divide="ignore"):
+        total_log = float(weights @ np.log(end / values))
     if total_log <= 0.0:
         raise BadGrowthData("failure_times", "Every failure is at the end of the test; growth cannot be estimated.")
     beta = n / total_log
@@ -104,7 +105,8 @@ def fit_grouped(ends: Sequence[float], failures: Sequence[int]) -> GrowthFit:
     if np.any(n_i < 0):
         raise BadGrowthData("intervals", "Failure counts must not be negative.")
     x = t / t[-1]
-    log_x = np.log(x)
+    with np.errstate(divide="ignore", under="ignore"):
+        log_x = np.log(x)
     log_prev = np.concatenate([[0.0], log_x[:-1]])
     # ln of x_{i-1} / x_i; the first interval starts at 0, where the ratio is 0 (log -inf).
     log_ratio = np.concatenate([[-np.inf], log_x[:-1] - log_x[1:]])

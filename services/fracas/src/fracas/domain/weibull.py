@@ -85,8 +85,9 @@ def fit_weibull(
     # Working in ages relative to the oldest unit keeps t**beta within [0, 1]
     # for any beta, so steep shapes cannot overflow.
     oldest = all_ages.max()
-    log_rel_failures = np.log(failures / oldest)
-    log_rel_all = np.log(all_ages / oldest)
+    with np.errstate(divide="ignore", under="ignore"):
+        log_rel_failures = np.log(failures / oldest)
+        log_rel_all = np.log(all_ages / oldest)
     mean_log_rel_failure = failure_weights @ log_rel_failures / failed
 
     if mean_log_rel_failure == 0.0:
