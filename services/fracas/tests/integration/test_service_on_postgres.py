@@ -114,3 +114,33 @@ def test_failure_report_with_cost_posted_before_the_repair(client, fracas):
     assert record["cost"]["manufacturer"] == "1234567.89"
     assert record["cost"]["total"] == "1234602.89"
     assert record["completed_at"] == "2024-06-01T10:30:00Z"
+
+
+def test_the_life_table_in_sql_agrees_with_the_unit_by_unit_rules(fracas, client):
+    """PostgreSQL's one-pass GROUPING SETS life table against the same rules applied unit by unit."""
+    from fracas.adapters.analytics import AbstractAnalyticsRepository
+
+    units = [{"serial": f"U{i}", "model": "WM-100", "category": "washer",
+              "purchase_date": (DAY_ZERO + timedelta(days=i % 9)).isoformat(), "batch": f"B-{i % 3}"}
+             for i in range(40)]
+    assert client.post("/api/v1/installed-base", json=units).status_code == 201
+    bus = fracas.runtime.bus
+    for i in range(0, 40, 4):  # registered units failing (U0 twice: only its first failure counts)
+        bus.handle(repair_completed(serial=f"U{i}", purchase_date=None,
+                                    completed_at=completed_on(DAY_ZERO + timedelta(days=30 + i))))
+    bus.handle(repair_completed(serial="U0", completed_at=completed_on(DAY_ZERO + timedelta(days=200))))
+    # Unregistered units known from their reports, one failing after as_of, one without a purchase date,
+    # one failing before it was bought.
+    bus.handle(repair_completed(serial="X1", purchase_date=DAY_ZERO, completed_at=completed_on(DAY_ZERO + timedelta(days=50))))
+    bus.handle(repair_completed(serial="X2", purchase_date=DAY_ZERO, completed_at=completed_on(DAY_ZERO + timedelta(days=900))))
+    bus.handle(repair_completed(serial="X3", purchase_date=None, completed_at=completed_on(DAY_ZERO + timedelta(days=60))))
+    bus.handle(repair_completed(serial="U1", purchase_date=None, completed_at=completed_on(DAY_ZERO - timedelta(days=5))))
+    as_of = DAY_ZERO + timedelta(days=365)
+
+    with fracas.uow_factory() as uow:
+        in_sql = uow.analytics.life_table("WM-100", as_of)
+        by_unit = AbstractAnalyticsRepository.life_table(uow.analytics, "WM-100", as_of)
+
+    assert in_sql == by_unit
+    assert sum(in_sql.failures.values()) == 11 and in_sql.no_purchase_date == 1 and in_sql.failed_before_purchase == 1
+    assert sum(in_sql.suspensions.values()) == 40 - 10 - 1 + 1  # unfailed registered units, and X2 by as_of

@@ -137,3 +137,14 @@ def test_problem_by_hand_over_http_through_the_workflow(client):
     assert [entry["action"] for entry in detail.json["audit"]] == ["opened", "moved", "moved"]
     assert client.get("/api/v1/problems?status=root_cause").json[0]["problem_id"] == problem_id
     assert client.get("/api/v1/problems/PR-none").status_code == 404
+
+
+def test_times_spanning_too_wide_a_range_are_a_400_not_a_crash(client):
+    # Found by schemathesis: ages from 5e-324 to 6e11 leave no fit a double can hold.
+    weibull = client.post("/api/v1/reliability/weibull", json={
+        "failures": [116060333297.0, {"time": 5e-324}, 407440375466.2, 9.2e-234, {"time": 615784268450.8, "count": 366},
+                     {"time": 3.5e-232, "count": 1081542}, 670375547845.8]})
+    growth = client.post("/api/v1/reliability/growth", json={"failure_times": [5e-324, 1e12], "end_time": 1e12})
+
+    assert weibull.status_code == 400 and "too wide a range" in weibull.json["errors"]["failures"][0]
+    assert growth.status_code == 400 and "failure_times" in growth.json["errors"]

@@ -111,3 +111,23 @@ def test_doa_repeat_and_first_time_fix_rates_on_a_crafted_set(bus, store):
     assert [row.key for row in by_engineer] == ["ENG-7"]
     by_month = queries.service_quality("month", as_of, FakeUnitOfWork(store))
     assert [row.key for row in by_month] == ["2024-06"]
+
+
+def test_a_failure_report_shows_its_closed_loop_flags(tmp_path):
+    from fracas.adapters.tables import metadata
+    from fracas.bootstrap import bootstrap
+    from fracas.config import Settings
+    from fracas.entrypoints.flask_app import create_app
+
+    fracas = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}"), clock=lambda: T0)
+    metadata.create_all(fracas.runtime.engine)
+    fracas.runtime.bus.handle(repair_completed("WO-1", "T-1", serial="SN-1", completed_at=day(0)))
+    fracas.runtime.bus.handle(ticket_created("T-2", serial="SN-1", first_open_failure=True, created_at=day(2)))
+    fracas.runtime.bus.handle(repair_completed("WO-2", "T-2", serial="SN-1", completed_at=day(3),
+                                               cause_code="MISUSE", site="DL-07"))
+
+    [report] = create_app(fracas).test_client().get("/api/v1/failures?ticket_id=T-2").json
+    fracas.runtime.dispose()
+
+    assert (report["doa"], report["repeat_of"], report["relevant"], report["chargeable"], report["site"]) == \
+        (True, "T-1", True, False, "DL-07")

@@ -122,3 +122,27 @@ def test_charts_are_pngs_with_something_drawn(fracas, url):
     pixels = matplotlib.image.imread(io.BytesIO(response.data), format="png")[..., :3]
     not_white = np.any(pixels < 0.95, axis=-1).mean()
     assert pixels.std() > 0.05 and not_white > 0.02
+
+
+def test_installed_counts_and_failure_reports_follow_a_re_registration(tmp_path):
+    container = bootstrap(Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}"), clock=lambda: NOW)
+    metadata.create_all(container.runtime.engine)
+    client = create_app(container).test_client()
+
+    def unit(serial, batch, day="2024-01-01"):
+        return {"serial": serial, "model": "WM-300", "category": "washer", "purchase_date": day, "batch": batch}
+
+    client.post("/api/v1/installed-base", json=[unit("S1", "B-1"), unit("S2", "B-1")])
+    # The unit failed while the registry still had it in B-1 ...
+    container.runtime.bus.handle(repair_completed("WO-1", "T-1", serial="S1", model="WM-300", batch="B-1",
+                                                  purchase_date=date(2024, 1, 1)))
+    # ... then the registry corrected it to B-2, bought a week later.
+    client.post("/api/v1/installed-base", json=[unit("S1", "B-2", "2024-01-08")])
+    rows = {r["batch"]: (r["units"], r["failures"]) for r in
+            client.get("/api/v1/analytics/batches?model=WM-300").json}
+    weibull = client.get("/api/v1/reliability/weibull?model=WM-300&part_no=PUMP-01&as_of=2025-01-01")
+    container.runtime.dispose()
+
+    assert rows["B-1"] == (1, 0) and rows["B-2"] == (1, 1)
+    assert weibull.status_code == 422  # one failure: but counted, from the corrected purchase date
+    assert "got 1" in weibull.json["errors"]["model"][0]

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, Integer, case, cast, func, literal, or_, select
+from sqlalchemy import Connection, Integer, case, cast, func, literal, select, tuple_
 
 from ..domain.detection import BatchStats
 from .tables import failure_records, installed_counts
@@ -145,22 +145,39 @@ class SqlAnalyticsRepository(AbstractAnalyticsRepository):
         age = case((k.kind == "failure", _days(self.connection, k.first_failure, k.purchased)),
                    (k.kind == "suspension", _days(self.connection, literal(as_of), k.purchased))).label("age")
         table = LifeTable()
-        rows = self.connection.execute(
-            select(k.kind, age, func.count()).where(or_(k.kind != "suspension", k.registered.is_(False)))
-            .group_by(k.kind, age))
-        for kind_, days, count in rows:
+        removed: Counter = Counter()
+
+        def count_ages(kind_, registered, days, count):
             if kind_ == "failure":
                 table.failures[int(days)] += count
-            elif kind_ == "suspension":
+            elif kind_ == "suspension" and not registered:  # registered ones are in the installed counts
                 table.suspensions[int(days)] += count
             elif kind_ == "no_purchase_date":
                 table.no_purchase_date += count
             elif kind_ == "failed_before_purchase":
                 table.failed_before_purchase += count
-        removed = Counter(dict(self.connection.execute(
-            select(k.purchased, func.count())
-            .where(k.registered.is_(True), k.kind.in_(("failure", "failed_before_purchase")), k.purchased <= as_of)
-            .group_by(k.purchased)).all()))
+
+        def count_removed(kind_, registered, purchased_on, count):
+            if registered and kind_ in ("failure", "failed_before_purchase") and purchased_on <= as_of:
+                removed[purchased_on] += count
+
+        if self.connection.dialect.name == "postgresql":
+            # One pass over the failed units, grouped both ways at once.
+            rows = self.connection.execute(
+                select(k.kind, k.registered, age, k.purchased, func.count(), func.grouping(k.purchased))
+                .group_by(func.grouping_sets(tuple_(k.kind, k.registered, age), tuple_(k.kind, k.registered, k.purchased))))
+            for kind_, registered, days, purchased_on, count, by_age in rows:
+                if by_age:
+                    count_ages(kind_, registered, days, count)
+                else:
+                    count_removed(kind_, registered, purchased_on, count)
+        else:
+            for kind_, registered, days, count in self.connection.execute(
+                    select(k.kind, k.registered, age, func.count()).group_by(k.kind, k.registered, age)):
+                count_ages(kind_, registered, days, count)
+            for kind_, registered, purchased_on, count in self.connection.execute(
+                    select(k.kind, k.registered, k.purchased, func.count()).group_by(k.kind, k.registered, k.purchased)):
+                count_removed(kind_, registered, purchased_on, count)
         for purchased_on, units in self.units_by_purchase(model, as_of):
             left = units - removed.get(purchased_on, 0)
             if left > 0:

@@ -61,12 +61,31 @@ def fit_failure_times(times: Sequence[float], counts: Sequence[int] | None = Non
         raise BadGrowthData("end_time", f"The test cannot end ({end_time:g}) before its last failure ({last:g}).")
     end = last if end_time is None else float(end_time)
     n = float(weights.sum())
-    total_log = float(weights @ np.log(end / values))
+    with np.errstate(over="ignore", divide="ignore"):
+        total_log = float(weights @ np.log(end / values))
     if total_log <= 0.0:
         raise BadGrowthData("failure_times", "Every failure is at the end of the test; growth cannot be estimated.")
     beta = n / total_log
-    return GrowthFit(beta=beta, lam=n / end**beta, failures=int(round(n)), end_time=end,
-                     terminated="failure" if end_time is None else "time")
+    return _finite(GrowthFit(beta=beta, lam=_lam(n, end, beta), failures=int(round(n)), end_time=end,
+                             terminated="failure" if end_time is None else "time"), "failure_times")
+
+
+def _lam(n: float, end: float, beta: float) -> float:
+    try:
+        return n / end**beta
+    except (OverflowError, ZeroDivisionError):
+        return math.nan
+
+
+def _finite(fit: GrowthFit, field: str) -> GrowthFit:
+    """A fit whose figures a double cannot hold (times spanning hundreds of orders of magnitude) is refused."""
+    try:
+        figures = (fit.beta, fit.lam, fit.cumulative_mtbf, fit.instantaneous_mtbf)
+    except (OverflowError, ZeroDivisionError):
+        figures = (math.nan,)
+    if not all(math.isfinite(x) and x > 0 for x in figures):
+        raise BadGrowthData(field, "The times span too wide a range for a growth fit.")
+    return fit
 
 
 def fit_grouped(ends: Sequence[float], failures: Sequence[int]) -> GrowthFit:
@@ -86,7 +105,8 @@ def fit_grouped(ends: Sequence[float], failures: Sequence[int]) -> GrowthFit:
     if np.any(n_i < 0):
         raise BadGrowthData("intervals", "Failure counts must not be negative.")
     x = t / t[-1]
-    log_x = np.log(x)
+    with np.errstate(divide="ignore", under="ignore"):
+        log_x = np.log(x)
     log_prev = np.concatenate([[0.0], log_x[:-1]])
     # ln of x_{i-1} / x_i; the first interval starts at 0, where the ratio is 0 (log -inf).
     log_ratio = np.concatenate([[-np.inf], log_x[:-1] - log_x[1:]])
@@ -101,10 +121,15 @@ def fit_grouped(ends: Sequence[float], failures: Sequence[int]) -> GrowthFit:
         return float(n_i @ ratio)
 
     low, high = math.log(1e-3), math.log(1e2)
-    if score(low) * score(high) > 0:
-        raise BadGrowthData("intervals", "The grouped failures do not identify a growth rate.")
-    log_beta = optimize.brentq(score, low, high, xtol=1e-14, rtol=1e-13)
+    with np.errstate(all="ignore"):
+        ends = score(low), score(high)
+        if not all(map(math.isfinite, ends)) or ends[0] * ends[1] > 0:
+            raise BadGrowthData("intervals", "The grouped failures do not identify a growth rate.")
+        try:
+            log_beta = optimize.brentq(score, low, high, xtol=1e-14, rtol=1e-13)
+        except ValueError as exc:
+            raise BadGrowthData("intervals", "The grouped failures do not identify a growth rate.") from exc
     beta = math.exp(log_beta)
     n = float(n_i.sum())
-    return GrowthFit(beta=beta, lam=n / float(t[-1]) ** beta, failures=int(round(n)), end_time=float(t[-1]),
-                     terminated="grouped")
+    return _finite(GrowthFit(beta=beta, lam=_lam(n, float(t[-1]), beta), failures=int(round(n)),
+                             end_time=float(t[-1]), terminated="grouped"), "intervals")

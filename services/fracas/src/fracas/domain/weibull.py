@@ -85,8 +85,9 @@ def fit_weibull(
     # Working in ages relative to the oldest unit keeps t**beta within [0, 1]
     # for any beta, so steep shapes cannot overflow.
     oldest = all_ages.max()
-    log_rel_failures = np.log(failures / oldest)
-    log_rel_all = np.log(all_ages / oldest)
+    with np.errstate(divide="ignore", under="ignore"):
+        log_rel_failures = np.log(failures / oldest)
+        log_rel_all = np.log(all_ages / oldest)
     mean_log_rel_failure = failure_weights @ log_rel_failures / failed
 
     if mean_log_rel_failure == 0.0:
@@ -103,19 +104,26 @@ def fit_weibull(
 
     # The weighted mean above is <= 0, so the score is positive wherever
     # 1/beta > -mean_log_rel_failure; double from there until it turns negative.
-    low = 0.5 / -mean_log_rel_failure
-    high = 2.0 * low
-    while score(high) > 0.0:
-        low, high = high, 2.0 * high
-    beta = optimize.brentq(score, low, high, xtol=1e-12, rtol=1e-12)
+    try:
+        with np.errstate(all="raise"):
+            low = 0.5 / -mean_log_rel_failure
+            high = 2.0 * low
+            while score(high) > 0.0:
+                low, high = high, 2.0 * high
+            beta = optimize.brentq(score, low, high, xtol=1e-12, rtol=1e-12)
+            sum_rel_power = all_weights @ np.exp(beta * log_rel_all)
+            eta = oldest * (sum_rel_power / failed) ** (1.0 / beta)
+    except (ArithmeticError, FloatingPointError, ValueError) as exc:
+        # Ages spanning hundreds of orders of magnitude: no fit a double can hold.
+        raise NotEnoughFailures("the ages span too wide a range for a Weibull fit") from exc
+    if not (math.isfinite(beta) and math.isfinite(eta) and eta > 0):
+        raise NotEnoughFailures("the ages span too wide a range for a Weibull fit")
 
-    sum_rel_power = all_weights @ np.exp(beta * log_rel_all)
-    eta = oldest * (sum_rel_power / failed) ** (1.0 / beta)
-
-    log_likelihood = (
-        failure_weights @ stats.weibull_min.logpdf(failures, beta, scale=eta)
-        + suspension_weights @ stats.weibull_min.logsf(suspensions, beta, scale=eta)
-    )
+    with np.errstate(all="ignore"):
+        log_likelihood = (
+            failure_weights @ stats.weibull_min.logpdf(failures, beta, scale=eta)
+            + suspension_weights @ stats.weibull_min.logsf(suspensions, beta, scale=eta)
+        )
     covariance = _covariance(beta, eta, failures, failure_weights, all_ages, all_weights)
     return WeibullFit(
         beta=float(beta),
@@ -135,6 +143,11 @@ def _covariance(beta, eta, failures, failure_weights, all_ages, all_weights):
     """Inverse of the observed Fisher information in (beta, eta) at the maximum: the local curvature of
     the log-likelihood, from its analytic second derivatives (as Weibull++ and Nelson compute it)."""
     failed = failure_weights.sum()
+    with np.errstate(all="ignore"):
+        return _inverse_information(beta, eta, failed, all_ages, all_weights)
+
+
+def _inverse_information(beta, eta, failed, all_ages, all_weights):
     log_z = np.log(all_ages / eta)
     power = all_weights * np.exp(beta * log_z)
     total = power.sum()
@@ -145,6 +158,8 @@ def _covariance(beta, eta, failures, failure_weights, all_ages, all_weights):
     try:
         inverse = np.linalg.inv(information)
     except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(inverse)):
         return None
     return ((float(inverse[0, 0]), float(inverse[0, 1])), (float(inverse[1, 0]), float(inverse[1, 1])))
 
@@ -263,6 +278,9 @@ def fisher_bounds(fit: WeibullFit, confidence: float = 0.90, sides: int = 2) -> 
     k = math.log(-math.log1p(-0.10))
     d_beta, d_eta = -k / fit.beta**2, 1.0 / fit.eta
     var_log_b10 = d_beta**2 * var_beta + d_eta**2 * var_eta + 2.0 * d_beta * d_eta * cov
+    for value in (var_beta, var_eta, var_log_b10, fit.b10):
+        if not math.isfinite(value):
+            return None
     return WeibullBounds(
         confidence=confidence,
         sides=sides,
