@@ -198,3 +198,38 @@ class FaultyPartOut(Schema):
     escalated = fields.Boolean()
     escalated_at = Timestamp(allow_none=True)
     follow_ups = fields.List(fields.Nested(FollowUpOut))
+
+
+class SlowStockQuery(Schema):
+    site = Code(required=True)
+    days = Integer(1, 3650, strict=False, load_default=90)
+
+
+class SlowStockOut(Schema):
+    site = fields.String()
+    part_no = fields.String()
+    on_hand = fields.Integer()
+    value = Money()
+    issued_in_window = fields.Integer()
+    last_issued_at = Timestamp(allow_none=True)
+    status = fields.String(metadata={"enum": ["dead", "low_moving"]})
+
+
+class UsageQuery(Schema):
+    site = Code(required=True)
+    part_no = _part_no(required=True)
+    months = Integer(1, 36, strict=False, load_default=6)
+    until = fields.String(validate=validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="Must be a month, YYYY-MM."),
+                          load_default=None)
+
+
+class MonthUse(Schema):
+    month = fields.String()
+    used = fields.Integer()
+
+
+class UsageOut(Schema):
+    site = fields.String()
+    part_no = fields.String()
+    months = fields.List(fields.Nested(MonthUse))
+    forecast_next_month = fields.Decimal(as_string=True)
