@@ -42,6 +42,9 @@ class FakeCatalogue(AbstractCatalogue):
     def save(self, part):
         self.parts[part.part_no] = copy.deepcopy(part)
 
+    def unpublished(self, limit=500):
+        return sorted(p for p, part in self.parts.items() if part.revision == 0)[:limit]
+
 
 class FakeStockRepository(AbstractStockRepository):
     def __init__(self):

@@ -152,6 +152,8 @@ def test_reports_over_http(client, inventory):
     assert [(s["part_no"], s["status"], s["value"]) for s in slow] == [
         ("BELT-2", "dead", "3.00"), ("PUMP-1", "low_moving", "30.00")]
     assert use["months"][-1]["used"] == 2 and len(use["months"]) == 2
-    assert use["forecast_next_month"] == "0.67"
+    assert use["forecast_next_month"] == 0.67
     assert client.get("/api/v1/reports/slow-stock?site=SH-01&days=0").status_code in (400, 422)
-    assert client.get("/api/v1/reports/usage?site=SH-01&part_no=PUMP-1&until=2026-13").status_code in (400, 422)
+    for until in ("2026-13", "0000-01", "9999-12"):
+        assert client.get(f"/api/v1/reports/usage?site=SH-01&part_no=PUMP-1&until={until}").status_code == 400
+    assert client.get("/api/v1/sites/SH-01/reconciliation?month=9999-12").status_code == 400

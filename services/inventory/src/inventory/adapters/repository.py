@@ -121,6 +121,10 @@ class AbstractCatalogue(abc.ABC):
     @abc.abstractmethod
     def save(self, part: Part) -> None: ...
 
+    @abc.abstractmethod
+    def unpublished(self, limit: int = 500) -> list[str]:
+        """Parts never published (entered before the catalogue was told downstream), by part number."""
+
 
 class SqlCatalogue(AbstractCatalogue):
     def __init__(self, connection: Connection):
@@ -145,6 +149,10 @@ class SqlCatalogue(AbstractCatalogue):
 
     def save(self, part):
         self.connection.execute(update(parts).where(parts.c.part_no == part.part_no).values(**_part_row(part)))
+
+    def unpublished(self, limit=500):
+        return list(self.connection.execute(
+            select(parts.c.part_no).where(parts.c.revision == 0).order_by(parts.c.part_no).limit(limit)).scalars())
 
 
 def _part_row(part: Part) -> dict:

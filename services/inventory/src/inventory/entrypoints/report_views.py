@@ -42,5 +42,5 @@ class UsageReport(MethodView):
             until = date(year, month, 1)
         found = service.monthly_usage(query["site"], query["part_no"], query["months"], until, utcnow(),
                                       _inventory().reader())
-        return {"site": found.site, "part_no": found.part_no, "forecast_next_month": found.forecast_next_month,
+        return {"site": found.site, "part_no": found.part_no, "forecast_next_month": float(found.forecast_next_month),
                 "months": [{"month": month, "used": used} for month, used in found.months]}

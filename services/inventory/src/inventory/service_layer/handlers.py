@@ -87,6 +87,21 @@ def put_part(cmd: PutPart, uow: InventoryUnitOfWork, events: EventWriter,
     return part, before is None
 
 
+def publish_unpublished_parts(uow: InventoryUnitOfWork, events: EventWriter, now: datetime) -> int:
+    """Parts carried into the catalogue from receipts booked before it existed are published once (the
+    periodic job's work: a part's lock and its revision 0 make it once, however often it runs)."""
+    published = 0
+    with uow:
+        for part_no in uow.catalogue.unpublished():
+            part = uow.catalogue.for_update(part_no)
+            if part is None or part.revision:
+                continue
+            _publish_if_changed(uow, events, part, None, now)
+            published += 1
+        uow.commit()
+    return published
+
+
 def _part_for_update(uow: InventoryUnitOfWork, part_no: str, now: datetime) -> tuple[Part, Part | None]:
     """The part's entry, locked, and a copy of it as it was (None for a part never published)."""
     part = uow.catalogue.for_update(part_no)
