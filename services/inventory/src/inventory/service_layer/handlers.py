@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from dataclasses import replace
+from decimal import Decimal
 from functools import partial
 from typing import Callable
 
@@ -19,9 +19,10 @@ from ..domain.stock import TRANSFER_IN, StockLevel, StockReceipt
 from . import tickets
 from .commands import AdjustStock, PutPart, PutSite, ReceiveStock, ShipTransfer
 from .tickets import arrival_completes, fulfil_backorders
-
-__all__ = ["fulfil_backorders"]
 from .unit_of_work import InventoryUnitOfWork
+
+# Backorders are fulfilled after a receipt or an arrival commits; the entrypoints call it from here.
+__all__ = ["fulfil_backorders"]
 
 # Region and site of an event about the whole catalogue rather than one service point.
 CATALOGUE_WIDE = "all"
