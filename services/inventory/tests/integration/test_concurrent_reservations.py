@@ -1,4 +1,5 @@
 """Many consumers reserving the same part at once must never promise more than is on the shelf."""
+import json
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -62,3 +63,27 @@ def test_a_ticket_and_its_repair_handled_at_the_same_moment_leave_nothing_held(i
 
     stock = level(inventory)
     assert (stock.on_hand, stock.reserved) == (2, 0)
+
+
+def test_concurrent_receipts_of_a_part_never_seen_price_it_once_per_revision(inventory):
+    costs = [Decimal(f"{10 + n}.00") for n in range(12)]
+    start = threading.Barrier(len(costs))
+
+    def receive(cost):
+        start.wait(timeout=30)
+        handlers.receive_stock(ReceiveStock(f"SH-{int(cost) % 3:02d}", "NEW-PART", 1, cost),
+                               inventory.uow_factory(), inventory.events)
+
+    with ThreadPoolExecutor(max_workers=len(costs)) as pool:
+        list(pool.map(receive, costs))
+
+    with inventory.uow_factory() as uow:
+        part = uow.catalogue.get("NEW-PART")
+    with inventory.runtime.engine.connect() as connection:
+        bodies = connection.execute(select(outbox.c.body).where(outbox.c.event_type == "PartPriceChanged")
+                                    .order_by(outbox.c.position)).scalars().all()
+    revisions = [json.loads(body)["data"]["revision"] for body in bodies]
+    assert revisions == list(range(1, len(costs) + 1))  # one per change, in commit order, none repeated
+    assert part.revision == len(costs) and part.received_qty == len(costs)
+    # Rounded to 4 places at each receipt, in whatever order they came: within a rounding step of the mean.
+    assert abs(part.unit_cost - sum(costs) / len(costs)) <= Decimal("0.0005")

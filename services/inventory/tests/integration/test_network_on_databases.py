@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from aftersales_shared.timeutil import utcnow
 from inventory.adapters.tables import outbox
-from inventory.service_layer import handlers
+from inventory.service_layer import handlers, reports
 from inventory.service_layer.commands import PutSite, ReceiveStock
 from inventory.service_layer.jobs import fulfil_all_backorders
 from ticket_events import ticket_created, ticket_event
@@ -60,6 +60,9 @@ def test_transfer_then_backorder_then_fulfilment_then_release(inventory):
     bus.handle(ticket_event("TicketCancelled", first.data["ticket_id"]))
     assert state(inventory, "SH-01", "PUMP-1", first.data["ticket_id"]) == (4, 1, "released")
     assert outbox_types(inventory) == ["PartReserved", "PartReservationFailed", "PartReserved"]
+    [slow] = reports.slow_stock_at("SH-01", 30, utcnow(), inventory.reader())
+    assert (slow.part_no, slow.status, slow.on_hand) == ("PUMP-1", "dead", 4)
+    assert reports.slow_stock_at("SH-02", 30, utcnow(), inventory.reader()) == []  # nothing left there
     reconciliation = handlers.reconcile_deposit("SH-01", date.today().replace(day=1), inventory.reader())
     assert reconciliation.closing_value == Decimal("46.00")  # 1 x 10 + 2 x 13 + 1 x 10
 

@@ -14,6 +14,7 @@ from inventory.adapters.repository import AbstractCatalogue, AbstractReservation
 from inventory.adapters.custody import AbstractCustody
 from inventory.adapters.sites import AbstractSites, AbstractTransfers
 from inventory.domain.custody import AT_SUPPLIER
+from inventory.domain.reports import Issue
 from inventory.domain.reservations import BACKORDERED
 from inventory.domain.sites import IN_TRANSIT, Site
 from inventory.bootstrap import event_writer
@@ -40,6 +41,9 @@ class FakeCatalogue(AbstractCatalogue):
 
     def save(self, part):
         self.parts[part.part_no] = copy.deepcopy(part)
+
+    def unpublished(self, limit=500):
+        return sorted(p for p, part in self.parts.items() if part.revision == 0)[:limit]
 
 
 class FakeStockRepository(AbstractStockRepository):
@@ -90,6 +94,17 @@ class FakeStockRepository(AbstractStockRepository):
             if m.site == site and m.at < until and (since is None or m.at >= since):
                 moved[m.kind] = moved.get(m.kind, Decimal(0)) + m.value_change
         return moved
+
+    def issues(self, site, since, kinds, part_no=None):
+        return [Issue(m.part_no, -m.on_hand_change, m.at) for m in self.movements
+                if m.site == site and m.at >= since and m.kind in kinds and part_no in (None, m.part_no)]
+
+    def last_issued(self, site, kinds):
+        last = {}
+        for m in self.movements:
+            if m.site == site and m.kind in kinds:
+                last[m.part_no] = max(last.get(m.part_no, m.at), m.at)
+        return last
 
     def value_at(self, site):
         return sum((level.value for (s, _), level in self.levels.items() if s == site), Decimal(0))

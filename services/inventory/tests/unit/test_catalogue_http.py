@@ -137,3 +137,23 @@ def test_faulty_parts_over_http_from_overdue_to_outcome(client, inventory):
     assert (closed["status"], closed["outcome"], closed["escalated"]) == ("closed", "repaired", False)
     assert client.get("/api/v1/faulty-parts/overdue").get_json() == []
     assert client.post("/api/v1/faulty-parts/nope/received").status_code == 404
+
+
+def test_reports_over_http(client, inventory):
+    from ticket_events import repair_completed
+
+    client.post("/api/v1/stock/receipts", json={"site": "SH-01", "part_no": "PUMP-1", "qty": 5, "unit_cost": "10.00"})
+    client.post("/api/v1/stock/receipts", json={"site": "SH-01", "part_no": "BELT-2", "qty": 1, "unit_cost": "3.00"})
+    inventory.runtime.bus.handle(repair_completed("T-8", [("PUMP-1", 2)]))
+
+    slow = client.get("/api/v1/reports/slow-stock?site=SH-01&days=30").get_json()
+    use = client.get("/api/v1/reports/usage?site=SH-01&part_no=PUMP-1&months=2").get_json()
+
+    assert [(s["part_no"], s["status"], s["value"]) for s in slow] == [
+        ("BELT-2", "dead", "3.00"), ("PUMP-1", "low_moving", "30.00")]
+    assert use["months"][-1]["used"] == 2 and len(use["months"]) == 2
+    assert use["forecast_next_month"] == 0.67
+    assert client.get("/api/v1/reports/slow-stock?site=SH-01&days=0").status_code in (400, 422)
+    for until in ("2026-13", "0000-01", "9999-12"):
+        assert client.get(f"/api/v1/reports/usage?site=SH-01&part_no=PUMP-1&until={until}").status_code == 400
+    assert client.get("/api/v1/sites/SH-01/reconciliation?month=9999-12").status_code == 400

@@ -7,7 +7,7 @@ import pytest
 
 from inventory.bootstrap import event_writer
 from inventory.domain.reservations import BACKORDERED
-from inventory.domain.sites import DepositExceeded, Site
+from inventory.domain.sites import DepositExceeded
 from inventory.service_layer import handlers
 from inventory.service_layer.commands import AdjustStock, PutSite, ReceiveStock, ShipTransfer
 from ticket_events import ticket_created

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from aftersales_shared.timeutil import utcnow
 
 from ..domain.catalogue import Part
+from ..domain.reports import Issue
 from ..domain.reservations import BACKORDERED, Reservation, ReservationLine, TicketCompletion
 from ..domain.stock import Movement, StockLevel, StockReceipt, ZERO_COST
 from .tables import (
@@ -55,6 +56,13 @@ class AbstractStockRepository(abc.ABC):
     @abc.abstractmethod
     def value_moved(self, site: str, since: datetime | None, until: datetime) -> dict[str, Decimal]:
         """Value the site's ledger moved between ``since`` (None: the beginning) and ``until``, by kind."""
+
+    @abc.abstractmethod
+    def issues(self, site: str, since: datetime, kinds: Iterable[str], part_no: str | None = None) -> list[Issue]:
+        """What left the site's shelf since ``since`` in movements of ``kinds``, oldest first."""
+
+    @abc.abstractmethod
+    def last_issued(self, site: str, kinds: Iterable[str]) -> dict[str, datetime]: ...
 
     @abc.abstractmethod
     def value_at(self, site: str) -> Decimal:
@@ -113,6 +121,10 @@ class AbstractCatalogue(abc.ABC):
     @abc.abstractmethod
     def save(self, part: Part) -> None: ...
 
+    @abc.abstractmethod
+    def unpublished(self, limit: int = 500) -> list[str]:
+        """Parts never published (entered before the catalogue was told downstream), by part number."""
+
 
 class SqlCatalogue(AbstractCatalogue):
     def __init__(self, connection: Connection):
@@ -137,6 +149,10 @@ class SqlCatalogue(AbstractCatalogue):
 
     def save(self, part):
         self.connection.execute(update(parts).where(parts.c.part_no == part.part_no).values(**_part_row(part)))
+
+    def unpublished(self, limit=500):
+        return list(self.connection.execute(
+            select(parts.c.part_no).where(parts.c.revision == 0).order_by(parts.c.part_no).limit(limit)).scalars())
 
 
 def _part_row(part: Part) -> dict:
@@ -228,6 +244,22 @@ class SqlStockRepository(AbstractStockRepository):
         if since is not None:
             query = query.where(stock_movements.c.at >= since)
         return {kind: Decimal(value or 0) for kind, value in self.connection.execute(query)}
+
+    def issues(self, site, since, kinds, part_no=None):
+        query = (select(stock_movements.c.part_no, stock_movements.c.on_hand_change, stock_movements.c.at)
+                 .where(stock_movements.c.site == site, stock_movements.c.at >= since,
+                        stock_movements.c.kind.in_(list(kinds)))
+                 .order_by(stock_movements.c.id))
+        if part_no is not None:
+            query = query.where(stock_movements.c.part_no == part_no)
+        return [Issue(row.part_no, -row.on_hand_change, row.at) for row in self.connection.execute(query)]
+
+    def last_issued(self, site, kinds):
+        rows = self.connection.execute(
+            select(stock_movements.c.part_no, func.max(stock_movements.c.at))
+            .where(stock_movements.c.site == site, stock_movements.c.kind.in_(list(kinds)))
+            .group_by(stock_movements.c.part_no))
+        return {part_no: at for part_no, at in rows}
 
     def value_at(self, site):
         value = self.connection.execute(

@@ -6,6 +6,11 @@ from marshmallow import Schema, fields, validate
 from aftersales_shared.boundary import Boolean, Code, Integer, Money, Text, Timestamp
 
 
+# A month of the ledger's era: a calendar month with room on both sides for the month before and after.
+MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
+MONTH_MESSAGE = "Must be a month between 1900-01 and 2999-12, as YYYY-MM."
+
+
 def _part_no(**kwargs) -> Text:
     return Text(64, min_length=1, **kwargs)
 
@@ -134,8 +139,7 @@ class TransferOut(Schema):
 
 
 class MonthQuery(Schema):
-    month = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-                                                                  error="Must be a month, YYYY-MM."),
+    month = fields.String(required=True, validate=validate.Regexp(MONTH_PATTERN, error=MONTH_MESSAGE),
                           metadata={"example": "2026-11"})
 
 
@@ -198,3 +202,38 @@ class FaultyPartOut(Schema):
     escalated = fields.Boolean()
     escalated_at = Timestamp(allow_none=True)
     follow_ups = fields.List(fields.Nested(FollowUpOut))
+
+
+class SlowStockQuery(Schema):
+    site = Code(required=True)
+    days = Integer(1, 3650, strict=False, load_default=90)
+
+
+class SlowStockOut(Schema):
+    site = fields.String()
+    part_no = fields.String()
+    on_hand = fields.Integer()
+    value = Money()
+    issued_in_window = fields.Integer()
+    last_issued_at = Timestamp(allow_none=True)
+    status = fields.String(metadata={"enum": ["dead", "low_moving"]})
+
+
+class UsageQuery(Schema):
+    site = Code(required=True)
+    part_no = _part_no(required=True)
+    months = Integer(1, 36, strict=False, load_default=6)
+    until = fields.String(validate=validate.Regexp(MONTH_PATTERN, error=MONTH_MESSAGE), load_default=None)
+
+
+class MonthUse(Schema):
+    month = fields.String()
+    used = fields.Integer()
+
+
+class UsageOut(Schema):
+    site = fields.String()
+    part_no = fields.String()
+    months = fields.List(fields.Nested(MonthUse))
+    # Parts, not money: a plain number (the three-month average, two places).
+    forecast_next_month = fields.Float()

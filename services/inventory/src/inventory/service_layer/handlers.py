@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from dataclasses import replace
+from decimal import Decimal
 from functools import partial
 from typing import Callable
 
@@ -19,9 +19,10 @@ from ..domain.stock import TRANSFER_IN, StockLevel, StockReceipt
 from . import tickets
 from .commands import AdjustStock, PutPart, PutSite, ReceiveStock, ShipTransfer
 from .tickets import arrival_completes, fulfil_backorders
-
-__all__ = ["fulfil_backorders"]
 from .unit_of_work import InventoryUnitOfWork
+
+# Backorders are fulfilled after a receipt or an arrival commits; the entrypoints call it from here.
+__all__ = ["fulfil_backorders"]
 
 # Region and site of an event about the whole catalogue rather than one service point.
 CATALOGUE_WIDE = "all"
@@ -85,6 +86,21 @@ def put_part(cmd: PutPart, uow: InventoryUnitOfWork, events: EventWriter,
         _publish_if_changed(uow, events, part, before, now)
         uow.commit()
     return part, before is None
+
+
+def publish_unpublished_parts(uow: InventoryUnitOfWork, events: EventWriter, now: datetime) -> int:
+    """Parts carried into the catalogue from receipts booked before it existed are published once (the
+    periodic job's work: a part's lock and its revision 0 make it once, however often it runs)."""
+    published = 0
+    with uow:
+        for part_no in uow.catalogue.unpublished():
+            part = uow.catalogue.for_update(part_no)
+            if part is None or part.revision:
+                continue
+            _publish_if_changed(uow, events, part, None, now)
+            published += 1
+        uow.commit()
+    return published
 
 
 def _part_for_update(uow: InventoryUnitOfWork, part_no: str, now: datetime) -> tuple[Part, Part | None]:

@@ -8,6 +8,7 @@ from aftersales_shared.outgoing import EventWriter
 from aftersales_shared.periodic import PeriodicJob
 
 from .custody import fire_follow_ups
+from .handlers import publish_unpublished_parts
 from .tickets import fulfil_backorders
 from .unit_of_work import InventoryUnitOfWork
 
@@ -25,4 +26,6 @@ def periodic_jobs(uow_factory: Callable[[], InventoryUnitOfWork], events: EventW
     return (
         PeriodicJob("fulfil_backorders", 60.0, lambda now: fulfil_all_backorders(uow_factory, events, now)),
         PeriodicJob("rma_follow_ups", 300.0, lambda now: fire_follow_ups(uow_factory, now)),
+        PeriodicJob("publish_unpublished_parts", 300.0,
+                    lambda now: publish_unpublished_parts(uow_factory(), events, now)),
     )
