@@ -137,6 +137,22 @@ class Rig:
         if self.sandbox is not None:
             self.sandbox.__exit__(None, None, None)
 
+    # -- traffic --------------------------------------------------------------------------------------
+
+    def start(self, count: int, concurrency: int):
+        """The driver's run, remembered so a scenario that breaks off still has its tickets booked."""
+        run = self.driver.start(count, concurrency)
+        self._runs = [*getattr(self, "_runs", []), run]
+        return run
+
+    def collect_abandoned(self, settle_timeout: float) -> None:
+        """Waits for the runs a crashed scenario left behind, so the next scenario's books include them."""
+        booked = {id(trace) for trace in self.driver.history}
+        for run in getattr(self, "_runs", []):
+            if run.traces and id(run.traces[0]) not in booked:
+                run.wait(settle_timeout=settle_timeout)
+        self._runs = []
+
     # -- levers ---------------------------------------------------------------------------------------
 
     def process_name(self, service: str, role: str) -> str:

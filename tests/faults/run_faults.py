@@ -47,6 +47,7 @@ def main(argv: list[str]) -> int:
             except Exception as exc:  # noqa: BLE001 - a crashed scenario is a failed row; the rest still run
                 row = Row(scenario.__name__, scale.tickets, problems=[f"crashed: {exc!r}"])
                 traceback.print_exc()
+                rig.collect_abandoned(scale.settle_timeout)
             _log(f"{scenario.__name__}: {'ok' if row.ok else 'FAILED'} in {time.monotonic() - began:.0f}s "
                  f"{row.problems[:3]}")
             rows.append(row)

@@ -63,7 +63,7 @@ def _finish(rig: Rig, name: str, scale: Scale, run, cleared: float, **audit) -> 
 
 def broker_connection_cut(rig: Rig, scale: Scale) -> Row:
     """Every service's broker connection cut mid-flow (new ones refused) for a while, then restored."""
-    run = rig.driver.start(scale.tickets, scale.concurrency)
+    run = rig.start(scale.tickets, scale.concurrency)
     for cut in range(scale.broker_cuts):
         _wait_accepted(run, (cut + 1) / (scale.broker_cuts + 1))
         rig.amqp_proxy.stop_accepting_and_cut()
@@ -78,7 +78,7 @@ def broker_connection_cut(rig: Rig, scale: Scale) -> Row:
 
 def consumers_killed(rig: Rig, scale: Scale) -> Row:
     """Consumers SIGKILLed while they hold unacknowledged deliveries; `make run` starts them again."""
-    run = rig.driver.start(scale.tickets, scale.concurrency)
+    run = rig.start(scale.tickets, scale.concurrency)
     victims = itertools.cycle(CONSUMERS)
     for kill in range(scale.consumer_kills):
         _wait_accepted(run, (kill + 1) / (scale.consumer_kills + 1))
@@ -94,7 +94,7 @@ def consumers_killed(rig: Rig, scale: Scale) -> Row:
 
 def relays_killed(rig: Rig, scale: Scale) -> Row:
     """A relay SIGKILLed the moment its batch is on the wire: published, not yet marked sent."""
-    run = rig.driver.start(scale.tickets, scale.concurrency)
+    run = rig.start(scale.tickets, scale.concurrency)
     armed: dict = {}
     fired = threading.Event()
 
@@ -134,7 +134,7 @@ def relays_killed(rig: Rig, scale: Scale) -> Row:
 
 def database_unreachable(rig: Rig, scale: Scale) -> Row:
     """One service's PostgreSQL unreachable mid-flow; its consumer must wait, parking nothing."""
-    run = rig.driver.start(scale.tickets, scale.concurrency)
+    run = rig.start(scale.tickets, scale.concurrency)
     _wait_accepted(run, 0.3)
     rig.db_proxy.stop_accepting_and_cut()
     time.sleep(scale.db_outage)
@@ -150,7 +150,7 @@ def delivered_twice_shuffled(rig: Rig, scale: Scale) -> Row:
     """Every event reaches every consumer twice, each copy after a random delay (so out of order)."""
     meddler = Meddler(rig.sandbox.amqp_url, service_bindings(CONSUMERS), max_delay=scale.meddle_delay).start()
     try:
-        run = rig.driver.start(scale.tickets, scale.concurrency)
+        run = rig.start(scale.tickets, scale.concurrency)
         result = run.wait(settle_timeout=scale.settle_timeout)
     finally:
         meddler.stop()
@@ -190,7 +190,7 @@ def poison_messages(rig: Rig, scale: Scale) -> Row:
             WHEN (NEW.routing_key LIKE '%.{site}') EXECUTE FUNCTION {POISON_FUNCTION}();""")
     fixed = False
     try:
-        run = rig.driver.start(scale.tickets, scale.concurrency)
+        run = rig.start(scale.tickets, scale.concurrency)
         poisoned = []
         for n in range(scale.poison):
             body = rig.driver.ticket_body(site, f"SN-{site}-{n}")
@@ -199,7 +199,9 @@ def poison_messages(rig: Rig, scale: Scale) -> Row:
             assert reply.status == 201, reply
             poisoned.append(reply.body["id"])
         dlq = f"{service}.events.dlq"
-        wait_until(lambda: rig.queue_depths()[dlq] >= scale.poison, 60, "poisoned events were not parked")
+        # Each retry goes to the back of the queue, behind the whole flow's backlog: give it the flow's time.
+        wait_until(lambda: rig.queue_depths()[dlq] >= scale.poison, scale.settle_timeout,
+                   "poisoned events were not parked", interval=0.5)
         result = run.wait(settle_timeout=scale.settle_timeout)
         parked = rig.queue_depths()[dlq]
         listed = rig.service_command(service, "dlq", "list", "--limit", "1000")
@@ -238,7 +240,7 @@ def poison_messages(rig: Rig, scale: Scale) -> Row:
 
 def web_worker_killed(rig: Rig, scale: Scale) -> Row:
     """intake's gunicorn workers SIGKILLed while requests are in flight; clients retry with the same key."""
-    run = rig.driver.start(scale.tickets, scale.concurrency)
+    run = rig.start(scale.tickets, scale.concurrency)
     kills = 0
     for kill in range(scale.web_kills):
         _wait_accepted(run, (kill + 1) / (scale.web_kills + 1))
@@ -261,7 +263,7 @@ def consumer_started_late(rig: Rig, scale: Scale) -> Row:
     try:
         rig.kill(name, signal.SIGTERM)
         wait_until(lambda: name not in rig.platform.processes(), 30, f"{name} did not stop")
-        run = rig.driver.start(scale.tickets, scale.concurrency)
+        run = rig.start(scale.tickets, scale.concurrency)
         wait_until(lambda: run.posting_done and all(rig.observer.first(t.ticket_id, "RepairCompleted")
                                                     for t in run.traces if t.ticket_id),
                    scale.settle_timeout, "tickets did not reach RepairCompleted", interval=0.2)
