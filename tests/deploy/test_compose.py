@@ -21,7 +21,7 @@ EVENTS, DLX, UNROUTABLE = "aftersales.events", "aftersales.dlx", "aftersales.unr
 RETRY_TTLS = {1: 1000, 2: 5000, 3: 30000}
 BINDINGS = {
     "intake": {"PartReserved.#", "PartReservationFailed.#", "EngineerAssigned.#",
-               "RepairCompleted.#", "SettlementPosted.#"},
+               "RepairCompleted.#", "SettlementPosted.#", "SlaBreached.#"},
     "dispatch": {"TicketCreated.#", "PartReserved.#", "PartReservationFailed.#"},
     "inventory": {"TicketCreated.#", "RepairCompleted.#"},
     "billing": {"RepairCompleted.#"},
