@@ -4,7 +4,7 @@ from __future__ import annotations
 import abc
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, literal, select, update
 
 from ..domain.lifecycle import Escalation, Quote
 from ..domain.policies import Sla, Warranty
@@ -47,6 +47,11 @@ class AbstractTicketRepository(abc.ABC):
 
     @abc.abstractmethod
     def save_unit(self, unit: Unit, is_new: bool) -> None: ...
+
+    def known(self, phone: str, serial: str) -> tuple[str | None, Unit | None]:
+        """The caller's customer id and the unit, if seen before."""
+        customer = self.customer_by_phone(phone)
+        return (customer.customer_id if customer else None), self.unit(serial)
 
 
 class SqlTicketRepository(AbstractTicketRepository):
@@ -97,6 +102,16 @@ class SqlTicketRepository(AbstractTicketRepository):
         self.connection.execute(insert(customers).values(
             id=customer.customer_id, name=customer.name, phone=customer.phone, address=customer.address,
             created_at=at))
+
+    def known(self, phone: str, serial: str) -> tuple[str | None, Unit | None]:
+        # One round trip for both on the creating POST's hot path.
+        caller = select(customers.c.id).where(customers.c.phone == phone).scalar_subquery()
+        row = self.connection.execute(
+            select(caller.label("caller_id"), *units.c)
+            .select_from(select(literal(1).label("one")).subquery().outerjoin(units, units.c.serial == serial))
+        ).mappings().first()
+        unit = None if row["serial"] is None else Unit(**{k: row[k] for k in Unit.__dataclass_fields__})
+        return row["caller_id"], unit
 
     def unit(self, serial: str) -> Unit | None:
         row = self.connection.execute(select(units).where(units.c.serial == serial)).mappings().first()

@@ -55,8 +55,9 @@ def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules, events
         earlier = replayed(uow.requests, cmd.request, now)
         if earlier is not None:
             return earlier
-        customer = _customer(cmd, uow, now)
-        unit = uow.tickets.unit(cmd.product.serial)
+        phone = normalised_phone(cmd.customer_phone)
+        customer_id, unit = uow.tickets.known(phone, cmd.product.serial)
+        customer = _customer(cmd, phone, customer_id, uow, now)
         product = _known(cmd.product, unit)
         warranty = rules.warranty.decide(product.category, product.purchase_date, now.date(),
                                          product.proof_of_purchase, cmd.fault.conditions)
@@ -84,12 +85,11 @@ def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules, events
         return ticket
 
 
-def _customer(cmd: CreateTicket, uow: IntakeUnitOfWork, now: datetime) -> Customer:
+def _customer(cmd: CreateTicket, phone: str, customer_id: str | None, uow: IntakeUnitOfWork,
+              now: datetime) -> Customer:
     """The caller's record, found by phone; a new one the first time they call."""
-    phone = normalised_phone(cmd.customer_phone)
-    known = uow.tickets.customer_by_phone(phone)
-    customer_id = known.customer_id if known else f"C-{uuid.uuid4().hex}"
-    if known is None:
+    if customer_id is None:
+        customer_id = f"C-{uuid.uuid4().hex}"
         uow.tickets.add_customer(Customer(customer_id, cmd.customer_name, phone, cmd.customer_address), now)
     return Customer(customer_id, cmd.customer_name, cmd.customer_phone, cmd.customer_address)
 
