@@ -152,7 +152,6 @@ def _row(ticket: Ticket) -> dict:
         "parts": [{"part_no": p.part_no, "qty": p.qty} for p in ticket.parts],
         "warranty_status": ticket.warranty.status, "warranty_expires_on": ticket.warranty.expires_on,
         "respond_by": ticket.sla.respond_by, "resolve_by": ticket.sla.resolve_by, "created_at": ticket.created_at,
-        "warranty_reason": ticket.warranty.reason, "proof_of_purchase": ticket.product.proof_of_purchase,
         "fault_kind": ticket.fault.kind, "fault_conditions": list(ticket.fault.conditions),
         "repeat_of": ticket.repeat_of, **_lifecycle(ticket),
     }
@@ -161,6 +160,10 @@ def _row(ticket: Ticket) -> dict:
 def _lifecycle(ticket: Ticket) -> dict:
     quote, escalation = ticket.quote, ticket.escalation
     return {
+        # Proof supplied after the call changes the verdict.
+        "purchase_date": ticket.product.purchase_date, "proof_of_purchase": ticket.product.proof_of_purchase,
+        "warranty_status": ticket.warranty.status, "warranty_expires_on": ticket.warranty.expires_on,
+        "warranty_reason": ticket.warranty.reason,
         "state": ticket.state, "quote_required": ticket.quote_required, "dispatched": ticket.dispatched,
         "parts_reserved": ticket.parts_reserved, "callback_attempts": ticket.callback_attempts,
         "resolution": ticket.resolution, "kb_article_id": ticket.kb_article_id,

@@ -16,7 +16,9 @@ from ..domain.events import CallbackCompleted, QuoteAccepted, TicketCancelled, T
 from ..domain.lifecycle import IllegalTransition, StateChange
 from ..domain.policies import SlaPolicy, WarrantyTerms
 from ..domain.tickets import Customer, Ticket, TimelineEntry, ticket_number
-from .commands import CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, TicketAction
+from .commands import (
+    CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, SupplyProof, TicketAction,
+)
 from .unit_of_work import IntakeUnitOfWork
 
 AUDIT = "StateChanged"
@@ -204,6 +206,23 @@ def close_ticket(cmd: CloseTicket, uow: IntakeUnitOfWork, rules: Rules, events: 
     def decide(ticket: Ticket, now: datetime) -> list[TimelineEntry]:
         change = ticket.close(cmd.resolution, cmd.operator, cmd.reason, now)
         return [_publish(TicketClosed(ticket, cmd.resolution, now), ticket, uow, events, now, change)]
+
+    return _change(cmd.ticket_id, uow, rules, decide)
+
+
+def supply_proof(cmd: SupplyProof, uow: IntakeUnitOfWork, rules: Rules) -> Ticket:
+    """Unknown until proof is supplied: with it, the verdict is decided again, as on the call."""
+    def decide(ticket: Ticket, now: datetime) -> list[TimelineEntry]:
+        if ticket.state in ("completed", "callback_done", "closed", "cancelled"):
+            raise IllegalTransition(ticket.state, "given a new warranty verdict",
+                                    f"The work on this ticket is over (it is {ticket.state}).")
+        ticket.product = replace(ticket.product, purchase_date=cmd.purchase_date,
+                                 proof_of_purchase=cmd.proof_of_purchase)
+        ticket.warranty = rules.warranty.decide(ticket.product.category, cmd.purchase_date, now.date(),
+                                                cmd.proof_of_purchase, ticket.fault.conditions)
+        return [_note(ticket.id, "WarrantyDecided", cmd.operator, now, {
+            "status": ticket.warranty.status, "reason": ticket.warranty.reason,
+            "expires_on": ticket.warranty.expires_on and ticket.warranty.expires_on.isoformat()})]
 
     return _change(cmd.ticket_id, uow, rules, decide)
 
