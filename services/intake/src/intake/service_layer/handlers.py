@@ -302,9 +302,9 @@ def _entry_for(event: Envelope, ticket_id: str, change: StateChange | None = Non
 TIMELINE_EVENTS = ("PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted")
 
 
-def event_handlers(rules: Rules) -> dict:
+def event_handlers(escalation_hours: int = 4) -> dict:
     return {**{event_type: record_on_timeline for event_type in TIMELINE_EVENTS},
-            "SlaBreached": escalate_on_breach(rules.escalation_hours)}
+            "SlaBreached": escalate_on_breach(escalation_hours)}
 
 
-EVENT_HANDLERS = event_handlers(Rules(None, None, None))  # type: ignore[arg-type]
+EVENT_HANDLERS = event_handlers()
