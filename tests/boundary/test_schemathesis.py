@@ -30,7 +30,7 @@ NEEDS_EXISTING_DATA = {
     # Intake's operator actions move a ticket only from particular states (409 naming the state otherwise).
     *(f"POST /api/v1/tickets/{{ticket_id}}/{action}" for action in (
         "dispatch", "resolve-by-phone", "cancel", "quote", "quote/accept", "quote/decline", "callback", "close",
-        "complaints")),
+        "complaints", "warranty")),
     "POST /api/v1/partner/events",
 }
 

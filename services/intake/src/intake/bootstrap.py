@@ -53,7 +53,7 @@ def bootstrap(settings: Settings | None = None, clock=utcnow) -> Intake:
     )
     runtime = ServiceRuntime(
         service="intake", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
-        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(rules), INCOMING_SCHEMAS),
+        migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(rules.escalation_hours), INCOMING_SCHEMAS),
     )
     return Intake(runtime, uow_factory, rules, event_writer(), read_uow_factory)
 

@@ -65,3 +65,18 @@ def test_actions_on_an_unknown_ticket_are_404_and_bad_bodies_400(client):
     assert bad.status_code == 400 and "score" in bad.json["errors"]
     assert client.post(f"{TICKETS}/{ticket['id']}/cancel", json={}).status_code == 400
     assert client.post(f"{TICKETS}/{ticket['id']}/quote", json={"amount": 12.5, "valid_until": "x"}).status_code == 400
+
+
+def test_proof_supplied_after_the_call_decides_the_warranty_again(client):
+    body = ticket_body()
+    body["product"]["purchase_date"] = None
+    ticket = client.post(TICKETS, json=body).json
+    assert ticket["warranty"]["status"] == "unknown"
+    decided = client.post(f"{TICKETS}/{ticket['id']}/warranty",
+                          json={"purchase_date": "2026-01-05", "proof_of_purchase": "invoice", "operator": "op-3"})
+    assert decided.status_code == 200, decided.json
+    assert decided.json["warranty"]["status"] == "in_warranty"
+    assert decided.json["product"]["proof_of_purchase"] == "invoice"
+    again = client.get(f"{TICKETS}/{ticket['id']}").json
+    assert again["warranty"] == decided.json["warranty"]
+    assert again["timeline"][-1]["type"] == "WarrantyDecided"

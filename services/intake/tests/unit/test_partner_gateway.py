@@ -1,7 +1,6 @@
 """The partner dealer gateway: signatures (two schemes, two secrets while rotating), 401 → 403 → 400 in that
 order, replay once, secrets sealed at rest and never logged."""
 import logging
-import uuid
 import time
 
 import pytest
@@ -188,9 +187,25 @@ def test_the_cli_registers_rotates_and_retires(intake, client):
     out = io.StringIO()
     assert main(["rotate", "D-30"], intake, out, err) == 0
     second = out.getvalue().strip()
-    envelope = as_partner("D-30", events.ticket_created(), channel="dealer", partner_id="D-30")
-    assert post(client, *signed("D-30", first, envelope)).status_code == 202
+    def envelope():
+        return as_partner("D-30", events.ticket_created(), channel="dealer", partner_id="D-30")
+
+    assert post(client, *signed("D-30", first, envelope())).status_code == 202
     assert main(["retire", "D-30"], intake, io.StringIO(), err) == 0
-    assert post(client, *signed("D-30", first, {**envelope, "id": str(uuid.uuid4())})).status_code == 401
-    assert post(client, *signed("D-30", second, {**envelope, "id": str(uuid.uuid4())})).status_code == 202
+    assert post(client, *signed("D-30", first, envelope())).status_code == 401
+    assert post(client, *signed("D-30", second, envelope())).status_code == 202
     assert main(["rotate", "D-404"], intake, io.StringIO(), err) == 1
+
+
+def test_a_dealer_ticket_is_kept_for_the_desk_and_follows_the_reports(client, intake, secret):
+    envelope = ticket()
+    assert post(client, *signed("D-17", secret, envelope)).status_code == 202
+    ticket_id = envelope["data"]["ticket_id"]
+    seen = client.get(f"/api/v1/tickets/{ticket_id}").json
+    assert (seen["channel"], seen["partner_id"], seen["state"], seen["site"]) == (
+        "dealer", "D-17", "awaiting_dispatch", "SH-01")
+    assert seen["timeline"][0]["change"]["by"] == "partner/D-17"
+    intake.runtime.bus.handle(events.repair_completed(ticket_id))
+    assert client.get(f"/api/v1/tickets/{ticket_id}").json["state"] == "completed"
+    again = {**ticket(), "data": {**envelope["data"]}}
+    assert post(client, *signed("D-17", secret, again)).status_code == 400

@@ -4,7 +4,7 @@ from __future__ import annotations
 import abc
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, literal, select, update
 
 from ..domain.lifecycle import Escalation, Quote
 from ..domain.policies import Sla, Warranty
@@ -47,6 +47,11 @@ class AbstractTicketRepository(abc.ABC):
 
     @abc.abstractmethod
     def save_unit(self, unit: Unit, is_new: bool) -> None: ...
+
+    def known(self, phone: str, serial: str) -> tuple[str | None, Unit | None]:
+        """The caller's customer id and the unit, if seen before."""
+        customer = self.customer_by_phone(phone)
+        return (customer.customer_id if customer else None), self.unit(serial)
 
 
 class SqlTicketRepository(AbstractTicketRepository):
@@ -98,6 +103,16 @@ class SqlTicketRepository(AbstractTicketRepository):
             id=customer.customer_id, name=customer.name, phone=customer.phone, address=customer.address,
             created_at=at))
 
+    def known(self, phone: str, serial: str) -> tuple[str | None, Unit | None]:
+        # One round trip for both on the creating POST's hot path.
+        caller = select(customers.c.id).where(customers.c.phone == phone).scalar_subquery()
+        row = self.connection.execute(
+            select(caller.label("caller_id"), *units.c)
+            .select_from(select(literal(1).label("one")).subquery().outerjoin(units, units.c.serial == serial))
+        ).mappings().first()
+        unit = None if row["serial"] is None else Unit(**{k: row[k] for k in Unit.__dataclass_fields__})
+        return row["caller_id"], unit
+
     def unit(self, serial: str) -> Unit | None:
         row = self.connection.execute(select(units).where(units.c.serial == serial)).mappings().first()
         return None if row is None else Unit(**row)
@@ -137,7 +152,6 @@ def _row(ticket: Ticket) -> dict:
         "parts": [{"part_no": p.part_no, "qty": p.qty} for p in ticket.parts],
         "warranty_status": ticket.warranty.status, "warranty_expires_on": ticket.warranty.expires_on,
         "respond_by": ticket.sla.respond_by, "resolve_by": ticket.sla.resolve_by, "created_at": ticket.created_at,
-        "warranty_reason": ticket.warranty.reason, "proof_of_purchase": ticket.product.proof_of_purchase,
         "fault_kind": ticket.fault.kind, "fault_conditions": list(ticket.fault.conditions),
         "repeat_of": ticket.repeat_of, **_lifecycle(ticket),
     }
@@ -146,6 +160,10 @@ def _row(ticket: Ticket) -> dict:
 def _lifecycle(ticket: Ticket) -> dict:
     quote, escalation = ticket.quote, ticket.escalation
     return {
+        # Proof supplied after the call changes the verdict.
+        "purchase_date": ticket.product.purchase_date, "proof_of_purchase": ticket.product.proof_of_purchase,
+        "warranty_status": ticket.warranty.status, "warranty_expires_on": ticket.warranty.expires_on,
+        "warranty_reason": ticket.warranty.reason,
         "state": ticket.state, "quote_required": ticket.quote_required, "dispatched": ticket.dispatched,
         "parts_reserved": ticket.parts_reserved, "callback_attempts": ticket.callback_attempts,
         "resolution": ticket.resolution, "kb_article_id": ticket.kb_article_id,

@@ -1,7 +1,6 @@
 """A service request and the status it reaches as the other services report back."""
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Iterable
@@ -10,7 +9,6 @@ from . import lifecycle as lc
 from .lifecycle import Escalation, IllegalTransition, Quote, StateChange
 from .policies import Sla, Warranty
 
-CUSTOMER_NAMESPACE = uuid.UUID("6f1d2c3a-3b7e-4d0a-9a57-1f7d0c2b9e41")
 
 # Status is derived from the events seen, ranked, so events arriving in any order converge.
 STATUS_BY_EVENT = {
@@ -31,11 +29,6 @@ class Customer:
     name: str
     phone: str
     address: str | None = None
-
-
-def customer_id_for(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
-    return f"C-{uuid.uuid5(CUSTOMER_NAMESPACE, digits).hex[:16]}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from aftersales_shared.boundary import (
 from aftersales_shared.envelope import Envelope
 
 from ..domain.partners import Partner
+from ..domain.policies import Sla, Warranty
+from ..domain.tickets import Customer, Fault, PartRequest, Product, Ticket
 from ..service_layer import partners as gateway
 from .events import TicketCreatedV1
 from .schemas import AcceptedOut, PartnerIn, PartnerPath, SecretOut
@@ -54,7 +56,14 @@ class DealerRepairCompleted(EventReader):
     product = fields.Nested(_RepairedProduct, required=True)
 
 
-_DATA: dict[str, Schema] = {"TicketCreated": TicketCreatedV1(), "RepairCompleted": DealerRepairCompleted()}
+class DealerTicketCreated(TicketCreatedV1):
+    """TicketCreated v1 as a dealer posts it; the ticket is kept here too, so its id must fit intake's."""
+
+    ticket_id = Text(36, min_length=1, required=True)
+
+
+_TICKET_CREATED = DealerTicketCreated()
+_DATA: dict[str, Schema] = {"TicketCreated": _TICKET_CREATED, "RepairCompleted": DealerRepairCompleted()}
 
 
 def data_errors(envelope: Envelope) -> dict | None:
@@ -68,6 +77,25 @@ def data_errors(envelope: Envelope) -> dict | None:
     if not errors and envelope.type == "TicketCreated" and envelope.data.get("channel") != "dealer":
         errors = {"channel": ["A ticket a dealer opens has channel 'dealer'."]}
     return errors or None
+
+
+def dealer_ticket(envelope: Envelope) -> Ticket | None:
+    """The ticket a dealer's TicketCreated opens, as intake keeps its own (valid data: checked before)."""
+    if envelope.type != "TicketCreated":
+        return None
+    d = _TICKET_CREATED.load(envelope.data, unknown=EXCLUDE)
+    customer, product, fault = d["customer"], d["product"], d["fault"]
+    return Ticket(
+        id=d["ticket_id"], ticket_no=f"P-{d['ticket_id']}", channel=d["channel"], service_type=d["service_type"],
+        priority=d["priority"], site=envelope.site, region=envelope.region,
+        customer=Customer(customer["customer_id"], customer["name"], customer["phone"], customer.get("address")),
+        product=Product(product["model"], product["serial"], product["category"], product["purchase_date"],
+                        product.get("batch")),
+        fault=Fault(fault["description"], fault["first_open_failure"], fault.get("symptom_code")),
+        parts=[PartRequest(p["part_no"], p["qty"]) for p in d["parts"]],
+        warranty=Warranty(d["warranty"]["status"], d["warranty"]["expires_on"], "as the dealer decided"),
+        sla=Sla(d["sla"]["respond_by"], d["sla"]["resolve_by"]), created_at=d["created_at"],
+        partner_id=d.get("partner_id"), quote_required=d.get("quote_required", False))
 
 
 def _intake():
@@ -106,7 +134,7 @@ class PartnerEvents(MethodView):
         app = _intake()
         try:
             received = gateway.receive(request.headers, request.get_data(), app.uow_factory(), app.rules.clock(),
-                                       data_errors)
+                                       data_errors, dealer_ticket)
         except gateway.Refused as refused:
             return _error(refused.status, refused.errors)
         except IntegrityError:

@@ -223,3 +223,14 @@ class SecretOut(Schema):
 class AcceptedOut(Schema):
     id = fields.String()
     replayed = fields.Boolean()
+
+
+class ProofIn(Schema):
+    purchase_date = fields.Date(required=True)
+    proof_of_purchase = Choice(PROOFS, required=True)
+    operator = Text(100, min_length=1, load_default="desk")
+
+    @validates("purchase_date")
+    def _not_in_future(self, value, **_):
+        if value > datetime.now(timezone.utc).date() + timedelta(days=1):
+            raise ValidationError("Purchase date cannot be in the future.")

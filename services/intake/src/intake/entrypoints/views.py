@@ -15,11 +15,12 @@ from ..domain.lifecycle import IllegalTransition
 from ..domain.tickets import Fault, PartRequest, Product, Ticket
 from ..service_layer import handlers
 from ..service_layer.commands import (
-    CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, TicketAction,
+    CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, SupplyProof, TicketAction,
 )
 from .desk_views import TicketPage, TicketQuery, ticket_page
 from .schemas import (
-    ActionIn, CallbackIn, CancelIn, CloseIn, ComplaintIn, QuoteIn, ResolveIn, TicketOut, TicketPath, TicketRequest,
+    ActionIn, CallbackIn, CancelIn, CloseIn, ComplaintIn, ProofIn, QuoteIn, ResolveIn, TicketOut, TicketPath,
+    TicketRequest,
 )
 
 tickets = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Service requests")
@@ -181,4 +182,8 @@ _action_route("close", CloseIn, "Close a ticket whose callback is done (TicketCl
 _action_route("complaints", ComplaintIn, "A major complaint: escalate to a handling group with its own deadline.",
               lambda app, ticket_id, body: handlers.file_complaint(
                   FileComplaint(ticket_id, body["group"], body["deadline"], body["reason"], body["operator"]),
+                  app.uow_factory(), app.rules))
+_action_route("warranty", ProofIn, "Proof of purchase seen after the call: the warranty is decided again.",
+              lambda app, ticket_id, body: handlers.supply_proof(
+                  SupplyProof(ticket_id, body["purchase_date"], body["proof_of_purchase"], body["operator"]),
                   app.uow_factory(), app.rules))

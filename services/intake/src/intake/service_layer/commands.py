@@ -74,3 +74,13 @@ class FileComplaint:
     deadline: datetime
     reason: str
     operator: str = "desk"
+
+
+@dataclass(frozen=True)
+class SupplyProof:
+    """Proof of purchase seen after the call: the warranty is decided again."""
+
+    ticket_id: str
+    purchase_date: object  # date
+    proof_of_purchase: str
+    operator: str = "desk"

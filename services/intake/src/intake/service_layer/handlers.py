@@ -16,7 +16,9 @@ from ..domain.events import CallbackCompleted, QuoteAccepted, TicketCancelled, T
 from ..domain.lifecycle import IllegalTransition, StateChange
 from ..domain.policies import SlaPolicy, WarrantyTerms
 from ..domain.tickets import Customer, Ticket, TimelineEntry, ticket_number
-from .commands import CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, TicketAction
+from .commands import (
+    CloseTicket, CreateTicket, FileComplaint, GiveQuote, RecordCallback, SupplyProof, TicketAction,
+)
 from .unit_of_work import IntakeUnitOfWork
 
 AUDIT = "StateChanged"
@@ -55,8 +57,9 @@ def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules, events
         earlier = replayed(uow.requests, cmd.request, now)
         if earlier is not None:
             return earlier
-        customer = _customer(cmd, uow, now)
-        unit = uow.tickets.unit(cmd.product.serial)
+        phone = normalised_phone(cmd.customer_phone)
+        customer_id, unit = uow.tickets.known(phone, cmd.product.serial)
+        customer = _customer(cmd, phone, customer_id, uow, now)
         product = _known(cmd.product, unit)
         warranty = rules.warranty.decide(product.category, product.purchase_date, now.date(),
                                          product.proof_of_purchase, cmd.fault.conditions)
@@ -84,12 +87,11 @@ def create_ticket(cmd: CreateTicket, uow: IntakeUnitOfWork, rules: Rules, events
         return ticket
 
 
-def _customer(cmd: CreateTicket, uow: IntakeUnitOfWork, now: datetime) -> Customer:
+def _customer(cmd: CreateTicket, phone: str, customer_id: str | None, uow: IntakeUnitOfWork,
+              now: datetime) -> Customer:
     """The caller's record, found by phone; a new one the first time they call."""
-    phone = normalised_phone(cmd.customer_phone)
-    known = uow.tickets.customer_by_phone(phone)
-    customer_id = known.customer_id if known else f"C-{uuid.uuid4().hex}"
-    if known is None:
+    if customer_id is None:
+        customer_id = f"C-{uuid.uuid4().hex}"
         uow.tickets.add_customer(Customer(customer_id, cmd.customer_name, phone, cmd.customer_address), now)
     return Customer(customer_id, cmd.customer_name, cmd.customer_phone, cmd.customer_address)
 
@@ -208,6 +210,23 @@ def close_ticket(cmd: CloseTicket, uow: IntakeUnitOfWork, rules: Rules, events: 
     return _change(cmd.ticket_id, uow, rules, decide)
 
 
+def supply_proof(cmd: SupplyProof, uow: IntakeUnitOfWork, rules: Rules) -> Ticket:
+    """Unknown until proof is supplied: with it, the verdict is decided again, as on the call."""
+    def decide(ticket: Ticket, now: datetime) -> list[TimelineEntry]:
+        if ticket.state in ("completed", "callback_done", "closed", "cancelled"):
+            raise IllegalTransition(ticket.state, "given a new warranty verdict",
+                                    f"The work on this ticket is over (it is {ticket.state}).")
+        ticket.product = replace(ticket.product, purchase_date=cmd.purchase_date,
+                                 proof_of_purchase=cmd.proof_of_purchase)
+        ticket.warranty = rules.warranty.decide(ticket.product.category, cmd.purchase_date, now.date(),
+                                                cmd.proof_of_purchase, ticket.fault.conditions)
+        return [_note(ticket.id, "WarrantyDecided", cmd.operator, now, {
+            "status": ticket.warranty.status, "reason": ticket.warranty.reason,
+            "expires_on": ticket.warranty.expires_on and ticket.warranty.expires_on.isoformat()})]
+
+    return _change(cmd.ticket_id, uow, rules, decide)
+
+
 def file_complaint(cmd: FileComplaint, uow: IntakeUnitOfWork, rules: Rules) -> Ticket:
     """A major complaint: the ticket goes to a handling group with its own deadline."""
     def decide(ticket: Ticket, now: datetime) -> list[TimelineEntry]:
@@ -283,9 +302,9 @@ def _entry_for(event: Envelope, ticket_id: str, change: StateChange | None = Non
 TIMELINE_EVENTS = ("PartReserved", "PartReservationFailed", "EngineerAssigned", "RepairCompleted", "SettlementPosted")
 
 
-def event_handlers(rules: Rules) -> dict:
+def event_handlers(escalation_hours: int = 4) -> dict:
     return {**{event_type: record_on_timeline for event_type in TIMELINE_EVENTS},
-            "SlaBreached": escalate_on_breach(rules.escalation_hours)}
+            "SlaBreached": escalate_on_breach(escalation_hours)}
 
 
-EVENT_HANDLERS = event_handlers(Rules(None, None, None))  # type: ignore[arg-type]
+EVENT_HANDLERS = event_handlers()

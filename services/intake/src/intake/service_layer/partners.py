@@ -9,7 +9,9 @@ from typing import Callable, Mapping
 from aftersales_shared.envelope import Envelope, InvalidMessage, parse_envelope
 
 from ..domain import partners as rules
+from ..domain.lifecycle import AWAITING_DISPATCH, AWAITING_QUOTE
 from ..domain.partners import Partner
+from ..domain.tickets import Ticket, TimelineEntry
 from .unit_of_work import IntakeUnitOfWork
 
 
@@ -71,10 +73,12 @@ def retire_previous(partner_id: str, uow: IntakeUnitOfWork, now: datetime) -> No
 
 
 def receive(headers: Mapping[str, str], body: bytes, uow: IntakeUnitOfWork, now: datetime,
-            data_check: Callable[[Envelope], dict | None]) -> Received:
+            data_check: Callable[[Envelope], dict | None],
+            ticket_from: Callable[[Envelope], Ticket | None] = lambda _: None) -> Received:
     """Checks in the contract's order; an accepted envelope goes out unchanged through the outbox, once.
 
-    ``data_check`` gives the field errors of the envelope's data (the wire schemas are the entrypoints').
+    ``data_check`` gives the field errors of the envelope's data, ``ticket_from`` the ticket a dealer's
+    TicketCreated opens (the wire schemas are the entrypoints'): the desk sees dealer tickets like its own.
     """
     with uow:
         partner_id = headers.get("X-Partner-Id") or _claimed_partner(body)
@@ -97,10 +101,26 @@ def receive(headers: Mapping[str, str], body: bytes, uow: IntakeUnitOfWork, now:
             raise Refused(400, {"data": errors})
         if uow.partners.seen(envelope.id):
             return Received(envelope, replayed=True)
+        ticket = ticket_from(envelope)
+        if ticket is not None:
+            if uow.tickets.get(ticket.id) is not None:
+                raise Refused(400, {"data": {"ticket_id": [f"Ticket {ticket.id} exists already."]}})
+            _open_for_dealer(ticket, envelope, uow)
         uow.partners.receive(envelope.id, partner.partner_id, now)
         uow.emit(envelope)
         uow.commit()
         return Received(envelope, replayed=False)
+
+
+def _open_for_dealer(ticket: Ticket, envelope: Envelope, uow: IntakeUnitOfWork) -> None:
+    ticket.dispatched = True
+    change = ticket.move(AWAITING_QUOTE if ticket.quote_required else AWAITING_DISPATCH, envelope.source,
+                         "opened by the dealer", envelope.time)
+    uow.tickets.add(ticket)
+    uow.tickets.add_timeline_entry(TimelineEntry(
+        envelope.id, ticket.id, envelope.type, envelope.time, envelope.source,
+        {"ticket_no": ticket.ticket_no, "channel": ticket.channel, "priority": ticket.priority},
+        {"from": change.from_state, "to": change.to_state, "by": change.by, "why": change.why}))
 
 
 def _json(body: bytes) -> dict | None:
