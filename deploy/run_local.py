@@ -11,6 +11,7 @@ everything it forwards from the processes it started.
 """
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import signal
@@ -105,6 +106,8 @@ class Platform:
                    HEARTBEAT_DIR=str(self.var / "heartbeats"), PYTHONUNBUFFERED="1")
         if role == "web":
             env["PROMETHEUS_MULTIPROC_DIR"] = str(self.var / "prometheus" / service)
+        if service == "intake" and not env.get("PARTNER_SECRETS_KEY"):
+            env["PARTNER_SECRETS_KEY"] = self.partner_secrets_key()
         # One port per process: <SERVICE>_METRICS_PORT gives a worker (or consumer) /metrics for Prometheus
         # (deploy/observability/prometheus-local.yml); a port shared by all would fail to bind.
         env.pop("METRICS_PORT", None)
@@ -112,6 +115,17 @@ class Platform:
         if metrics_port and role in ("worker", "consumer"):
             env["METRICS_PORT"] = metrics_port
         return env
+
+    def partner_secrets_key(self) -> str:
+        """Intake's key for sealing dealers' secrets: made once and kept in var/, so every intake process
+        shares it and registered dealers keep working across restarts (production sets PARTNER_SECRETS_KEY)."""
+        path = self.var / "intake-partner-secrets.key"
+        if not path.exists():
+            self.var.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as out:
+                out.write(base64.urlsafe_b64encode(os.urandom(32)).decode())  # a Fernet key
+        return path.read_text().strip()
 
     def setting(self, service: str, name: str, default: str) -> str:
         """<SERVICE>_<NAME> for one service, else <NAME> for all, else the default."""

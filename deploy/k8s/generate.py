@@ -180,6 +180,10 @@ def _env(service: str, role: str, extra: dict | None = None) -> list[dict]:
         # $(AMQP_PASSWORD) is expanded by the kubelet; the password must be URL-safe (see README.md)
         {"name": "AMQP_URL", "value": f"amqp://{service}:$(AMQP_PASSWORD)@{RABBITMQ}:5672/%2F"},
     ]
+    if service == "intake":
+        # Seals partner dealers' secrets at rest; every intake pod must share the one key.
+        env.append({"name": "PARTNER_SECRETS_KEY",
+                    "valueFrom": {"secretKeyRef": {"name": "intake-partner-secrets", "key": "key"}}})
     for name, value in (extra or {}).items():
         env.append({"name": name, "value": str(value)})
     return env
