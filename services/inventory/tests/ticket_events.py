@@ -27,7 +27,7 @@ def repair_completed(ticket_id: str, parts_used: list[tuple[str, int]], *, site:
 
 def ticket_event(type: str, ticket_id: str, *, site: str = "SH-01", region: str = "east",
                  at: datetime = ACCEPTED_AT + timedelta(hours=1), **data) -> Envelope:
-    """QuoteAccepted, TicketCancelled or TicketClosed from intake, with the fields EVENTS.md gives them."""
+    """QuoteAccepted, TicketCancelled or TicketClosed from intake, shaped as their schemas in docs/events."""
     defaults = {
         "QuoteAccepted": {"amount": "120.00", "accepted_at": to_rfc3339(at)},
         "TicketCancelled": {"reason": "customer", "cancelled_at": to_rfc3339(at)},

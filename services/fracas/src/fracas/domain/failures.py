@@ -17,7 +17,7 @@ def is_failure(outcome: str) -> bool:
 NO_FAULT_CODES = frozenset({"no_fault_found", "nff"})
 PHYSICAL_DAMAGE_CODES = frozenset({"physical_damage", "misuse", "transport_damage", "customer_damage"})
 SOFTWARE_MODES = frozenset({"software", "firmware"})
-# The repeat-call rule intake owns (EVENTS.md); applied here only when an event does not name the earlier ticket.
+# The repeat-call rule intake owns; applied here only when an event does not name the earlier ticket.
 SOFTWARE_REPEAT_WINDOW = timedelta(hours=72)
 HARDWARE_REPEAT_WINDOW = timedelta(days=7)
 FULL_FOLLOW_UP = HARDWARE_REPEAT_WINDOW

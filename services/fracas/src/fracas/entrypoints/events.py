@@ -1,5 +1,5 @@
 """FRACAS's side of the wire: it reads tickets, repairs and settlements and publishes ProblemOpened and
-ProblemClosed (EVENTS.md).
+ProblemClosed.
 
 The readers are tolerant: they take the fields FRACAS keeps, let anything else pass, and
 refuse only what FRACAS could not store or would misread.

@@ -28,7 +28,7 @@ class ProblemNotFound(LookupError):
 
 
 def _announce(uow: FracasUnitOfWork, events: EventWriter, event, problem_id: str, now: datetime) -> None:
-    # Problems are about the whole product line, not one site: region and site "all" (EVENTS.md).
+    # Problems are about the whole product line, not one site: region and site "all".
     uow.emit(events.envelope(event, subject=problem_id, region="all", site="all", time=now))
 
 
