@@ -22,7 +22,8 @@ RETRY_TTLS = {1: 1000, 2: 5000, 3: 30000}
 BINDINGS = {
     "intake": {"PartReserved.#", "PartReservationFailed.#", "EngineerAssigned.#",
                "RepairCompleted.#", "SettlementPosted.#"},
-    "dispatch": {"TicketCreated.#", "PartReserved.#", "PartReservationFailed.#"},
+    "dispatch": {"TicketCreated.#", "PartReserved.#", "PartReservationFailed.#", "QuoteAccepted.#",
+                 "TicketCancelled.#"},
     "inventory": {"TicketCreated.#", "RepairCompleted.#"},
     "billing": {"RepairCompleted.#"},
     "fracas": {"TicketCreated.#", "RepairCompleted.#", "SettlementPosted.#"},
