@@ -17,7 +17,7 @@ from aftersales_shared.idempotency import Answer, Replayed
 from ..domain.engineers import Engineer, EngineerAlreadyRegistered, UnknownEngineer
 from ..domain.sla import InvalidCalendar, WorkingCalendar, format_hours, parse_hours
 from ..domain.work_orders import (
-    Completion, Failure, InvalidCompletion, NotAssigned, PartUsed, UnknownWorkOrder, WorkOrderConflict,
+    Completion, Failure, InvalidCompletion, PartUsed, UnknownWorkOrder, WorkOrderConflict,
 )
 from ..service_layer import handlers
 from ..service_layer.commands import (
