@@ -4,8 +4,8 @@ A test that fails is run once more (pytest-rerunfailures): on a small, busy mach
 for real processes can lose a race with the scheduler. A pass on the rerun is still reported, by name,
 as flaky, so it gets looked at; a test that fails twice fails the run.
 
-Suites run in TEST_LANES parallel lanes (default 2: the cross-service suite, which mostly waits on real
-processes, beside the others); TEST_LANES=1 runs them one after the other with live output.
+Suites run in TEST_LANES parallel lanes (default 2: the tests of real processes mostly wait on them, so
+two lanes share two cores well); TEST_LANES=1 runs them one after the other with live output.
 """
 from __future__ import annotations
 
@@ -22,20 +22,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PRINTING = threading.Lock()
 RERUN = ["--reruns=1", "--reruns-delay=2", "-rR"]
-SUITES = ["shared", "services/intake", "services/dispatch", "services/inventory",
-          "services/billing", "services/fracas", "ops", "."]
+# (name, directory, what pytest runs there). The cross-service tests are split in two suites so that
+# both lanes carry long real-process work; the longest start first.
+SUITES = [
+    ("cross-service", ".", ["tests", "--ignore=tests/faults", "--ignore=tests/acceptance"]),
+    ("faults and acceptance", ".", ["tests/faults", "tests/acceptance"]),
+    ("shared", "shared", ["tests"]),
+    ("intake", "services/intake", ["tests"]),
+    ("dispatch", "services/dispatch", ["tests"]),
+    ("inventory", "services/inventory", ["tests"]),
+    ("billing", "services/billing", ["tests"]),
+    ("fracas", "services/fracas", ["tests"]),
+    ("ops", "ops", ["tests"]),
+]
 
 
-def run_suite(suite: str, extra: list[str], report: Path, lanes: int) -> tuple[int, dict]:
+def run_suite(suite: tuple[str, str, list[str]], extra: list[str], report: Path, lanes: int) -> tuple[int, dict]:
     started = time.monotonic()
-    command = [sys.executable, "-m", "pytest", "tests", f"--junitxml={report}", *RERUN, *extra]
+    suite, directory, targets = suite
+    command = [sys.executable, "-m", "pytest", *targets, f"--junitxml={report}", "--durations=5", *RERUN, *extra]
     if lanes == 1:
         print(f"\n===== {suite} =====", flush=True)
-        code = subprocess.call(command, cwd=ROOT / suite)
+        code = subprocess.call(command, cwd=ROOT / directory)
     else:
         # Suites running side by side print whole, each when it ends, so their lines never interleave.
         with tempfile.TemporaryFile("w+") as output:
-            code = subprocess.call(command, cwd=ROOT / suite, stdout=output, stderr=subprocess.STDOUT)
+            code = subprocess.call(command, cwd=ROOT / directory, stdout=output, stderr=subprocess.STDOUT)
             output.seek(0)
             with PRINTING:
                 print(f"\n===== {suite} =====", flush=True)
@@ -67,17 +79,15 @@ def main(extra: list[str]) -> int:
     lanes = max(1, int(os.environ.get("TEST_LANES", "2")))
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(lanes) as pool:
-        # The cross-service suite is by far the longest: it starts first and the others share the other lane.
-        order = sorted(range(len(SUITES)), key=lambda i: SUITES[i] != ".")
-        runs = {index: pool.submit(run_suite, SUITES[index], extra, Path(tmp) / f"{index}.xml", lanes)
-                for index in order}
+        runs = {index: pool.submit(run_suite, suite, extra, Path(tmp) / f"{index}.xml", lanes)
+                for index, suite in enumerate(SUITES)}
         for index in sorted(runs):
             code, counts = runs[index].result()
             for key in totals:
                 totals[key] += counts[key]
             flaky += counts["flaky"]
             if code != 0:
-                failed_suites.append(SUITES[index])
+                failed_suites.append(SUITES[index][0])
     passed = totals["tests"] - totals["failures"] - totals["errors"] - totals["skipped"]
     failed = totals["failures"] + totals["errors"]
     print()

@@ -29,7 +29,7 @@ BINDINGS = {
     "billing": {"RepairCompleted.#", "PartPriceChanged.#", "CallbackCompleted.#", "SlaBreached.#"},
     "fracas": {"TicketCreated.#", "RepairCompleted.#", "SettlementPosted.#"},
 }
-SECRETS = {"POSTGRES_PASSWORD", "RABBITMQ_ADMIN_PASSWORD", "INTAKE_PARTNER_SECRETS_KEY"} | {
+SECRETS = {"POSTGRES_PASSWORD", "RABBITMQ_ADMIN_PASSWORD", "PARTNER_SECRETS_KEY"} | {
     f"{svc.upper()}_{kind}_PASSWORD" for svc in SERVICES for kind in ("DB", "AMQP")}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|COOKIE|_KEY\b")
 REFERENCE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>[^}]*)\}")

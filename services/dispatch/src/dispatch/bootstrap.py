@@ -18,7 +18,7 @@ from aftersales_shared.timeutil import utcnow
 from .adapters.tables import metadata, outbox
 from .config import Settings
 from .entrypoints.events import INCOMING_SCHEMAS, OUTGOING
-from .service_layer.handlers import detect_breaches, event_handlers
+from .service_layer.handlers import detect_breaches, event_handlers, hand_over_at_shift_end
 from .service_layer.unit_of_work import DispatchUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -62,10 +62,12 @@ def bootstrap(settings: Settings | None = None, clock=utcnow) -> Dispatch:
     events = event_writer()
     breaches = PeriodicJob("sla_breaches", settings.breach_check_seconds,
                            partial(detect_breaches, uow_factory=uow_factory, events=events))
+    handover = PeriodicJob("shift_handover", 60.0, partial(hand_over_at_shift_end, uow_factory=uow_factory,
+                                                          events=events))
     runtime = DispatchRuntime(
         service="dispatch", messaging=settings.messaging, engine=engine, metadata=metadata, outbox=outbox,
         migrations_dir=MIGRATIONS, bus=EventBus(uow_factory, event_handlers(events, clock), INCOMING_SCHEMAS),
-        periodic_jobs=(breaches,), regions=settings.regions,
+        periodic_jobs=(breaches, handover), regions=settings.regions,
     )
     return Dispatch(runtime, uow_factory, clock, events)
 

@@ -112,9 +112,9 @@ def _wait_processed(engine, count: int, queues: list[str], amqp_url: str, live: 
 
 
 def test_two_consumer_processes_on_one_queue_assign_each_ticket_once_within_every_engineers_capacity(
-        database, messaging_settings, processes):
+        database, new_vhost, processes):
     url, engine = database
-    amqp_url = messaging_settings().amqp_url
+    amqp_url = new_vhost()  # the real queue names, so a vhost of its own
     # 2 engineers at each of two sites: 32 slots for 40 tickets, so the cap is contended for
     _register(url, *[(f"E-{site}-{n}", {"site": site}) for site in ("SH-01", "SH-02") for n in (1, 2)])
     environment = _environment(url, amqp_url)
@@ -131,9 +131,9 @@ def test_two_consumer_processes_on_one_queue_assign_each_ticket_once_within_ever
 
 
 def test_two_processes_share_two_regional_queues_and_leave_other_regions_alone(
-        database, messaging_settings, processes):
+        database, new_vhost, processes):
     url, engine = database
-    amqp_url = messaging_settings().amqp_url
+    amqp_url = new_vhost()
     _register(url, ("E-N", {"site": "BJ-01", "region": "north"}), ("E-S", {"site": "GZ-01", "region": "south"}))
     environment = _environment(url, amqp_url, regions="north,south")
     live = [processes(environment, "consumer") for _ in range(2)]
@@ -149,6 +149,7 @@ def test_two_processes_share_two_regional_queues_and_leave_other_regions_alone(
     _wait_processed(engine, 12, queues, amqp_url, live)
     held = _assert_consistent(engine, [t.data["ticket_id"] for t in north + south])
     assert held == {"E-N": 6, "E-S": 6}  # and the east ticket, for no region served here, opened nothing
+    assert queue_depth(amqp_url, "dispatch.events") == 0  # no region-less queue was declared or fed
 
 
 def test_two_schedulers_announce_each_breach_once(database, processes):

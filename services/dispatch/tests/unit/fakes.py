@@ -82,6 +82,11 @@ class FakeEngineerRepository(_Staged, AbstractEngineerRepository):
                  and e.status == AVAILABLE and e.load < MAX_LOAD]
         return sorted(found, key=lambda e: (e.load, e.engineer_id))[:limit]
 
+    def on_shift_work(self, limit: int = 1000) -> list[Engineer]:
+        return sorted((e for e in self._merged("engineers").values()
+                       if e.status == AVAILABLE and e.load > 0 and e.shift_start is not None),
+                      key=lambda e: e.engineer_id)[:limit]
+
     def take_slot(self, engineer_id: str) -> bool:
         engineer = self._merged("engineers")[engineer_id]
         if engineer.status != AVAILABLE or engineer.load >= MAX_LOAD:

@@ -346,3 +346,22 @@ def test_an_engineer_change_must_change_something(client, dispatch):
     assert client.patch(f"{ENGINEERS}/E-1", json={"shift_start": "08:00"}).status_code == 422
     changed = client.patch(f"{ENGINEERS}/E-1", json={"shift_start": "22:00", "shift_end": "06:00"}).json
     assert (changed["shift_start"], changed["shift_end"], changed["status"]) == ("22:00", "06:00", "available")
+
+
+def test_a_busy_engineer_keeps_the_queue_but_takes_nothing_new(client, dispatch):
+    register(client, "E-1")
+    first = opened(client, dispatch)
+    register(client, "E-2")
+
+    assert client.patch(f"{ENGINEERS}/E-1", json={"status": "busy"}).json["assigned_work_orders"] == []
+
+    assert client.get(f"{WORK_ORDERS}/{first['id']}").json["engineer_id"] == "E-1"
+    assert opened(client, dispatch)["engineer_id"] == "E-2"
+
+
+def test_a_depot_job_runs_only_the_respond_clock(client, dispatch):
+    register(client)
+    work_order = opened(client, dispatch, service_type="depot")
+    clocks = {c["clock"]: c for c in client.get(f"{WORK_ORDERS}/{work_order['id']}").json["clocks"]}
+    assert clocks["respond"]["stopped_at"] is not None
+    assert (clocks["resolve"]["deadline"], clocks["hard_cap"]["deadline"]) == (None, None)

@@ -7,7 +7,7 @@ from dispatch.domain.engineers import MAX_LOAD
 from dispatch.service_layer import handlers
 
 from samples import engineer, job_report, ticket_created
-from dispatch.service_layer.commands import CompleteWorkOrder
+from dispatch.service_layer.commands import CompleteWorkOrder, WorkOrderAction
 
 
 @pytest.fixture
@@ -126,3 +126,23 @@ def test_nobody_fits_the_reason_is_kept(bus, uow_factory, register, store):
     assert work_order.status == "unassigned"
     assert "no available engineer" in work_order.unassigned_reason
     assert store.emitted("EngineerAssigned") == []
+
+
+def test_at_shift_end_jobs_not_yet_started_go_to_someone_on_shift(bus, uow_factory, register, clock, events, store):
+    register("E-DAY", shift_start=time(8, 0), shift_end=time(18, 0))
+    waiting = open_ticket(bus, uow_factory)
+    started = open_ticket(bus, uow_factory)
+    for action in ("accept", "depart"):
+        handlers.act(WorkOrderAction(started.id, action), uow_factory(), clock, events=events)
+    register("E-EVENING", shift_start=time(16, 0), shift_end=time(23, 0))
+
+    assert handlers.hand_over_at_shift_end(clock.now, uow_factory, events) == 0  # 10:00: still on shift
+    clock.now = clock.now.replace(hour=18, minute=5)
+    assert handlers.hand_over_at_shift_end(clock.now, uow_factory, events) == 1
+    assert handlers.hand_over_at_shift_end(clock.now, uow_factory, events) == 0
+
+    with uow_factory() as uow:
+        assert uow.work_orders.get(waiting.id).engineer_id == "E-EVENING"
+        assert uow.work_orders.get(started.id).engineer_id == "E-DAY"
+        assert (uow.engineers.get("E-DAY").load, uow.engineers.get("E-EVENING").load) == (1, 1)
+    assert [e.data["engineer_id"] for e in store.emitted("EngineerAssigned")][-1] == "E-EVENING"

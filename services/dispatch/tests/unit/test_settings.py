@@ -31,7 +31,7 @@ def test_a_dispatcher_pool_serves_the_regions_it_is_configured_for():
         assert (north.queue_name, south.queue_name) == ("dispatch.events.north", "dispatch.events.south-2")
         assert "TicketCreated.north.#" in north.routing_keys and "QuoteAccepted.south-2.#" in south.routing_keys
         assert runtime.topology == north
-        assert [job.name for job in runtime.periodic_jobs] == ["sla_breaches"]
+        assert [job.name for job in runtime.periodic_jobs] == ["sla_breaches", "shift_handover"]
     finally:
         runtime.dispose()
 

@@ -43,6 +43,10 @@ class AbstractEngineerRepository(abc.ABC):
         lightest first, from an index: never a scan of every engineer."""
 
     @abc.abstractmethod
+    def on_shift_work(self, limit: int = 1000) -> list[Engineer]:
+        """Available engineers with shift hours and open jobs: who may have to hand work over at shift end."""
+
+    @abc.abstractmethod
     def take_slot(self, engineer_id: str) -> bool:
         """One more open job, if the engineer is still available and below the maximum load (checked and
         changed in one statement, so two consumers cannot both take the last slot)."""
@@ -191,6 +195,11 @@ class SqlEngineerRepository(AbstractEngineerRepository):
             .order_by(engineers.c.load, engineers.c.engineer_id).limit(limit)
         )
         return [_engineer(row) for row in self.connection.execute(query).mappings()]
+
+    def on_shift_work(self, limit: int = 1000) -> list[Engineer]:
+        query = select(engineers).where(engineers.c.status == AVAILABLE, engineers.c.load > 0,
+                                        engineers.c.shift_start.isnot(None)).order_by(engineers.c.engineer_id)
+        return [_engineer(row) for row in self.connection.execute(query.limit(limit)).mappings()]
 
     def take_slot(self, engineer_id: str) -> bool:
         return self.connection.execute(update(engineers).where(

@@ -112,11 +112,3 @@ def choose(work_order: WorkOrder, candidates: Iterable[Engineer], fixes: Mapping
 def nobody_fits(work_order: WorkOrder) -> str:
     return (f"no available engineer on shift with the skill {work_order.product.category} and fewer than "
             f"{MAX_LOAD} open jobs at site {work_order.site} or in region {work_order.region}")
-
-
-def choose_engineer(work_order: WorkOrder, engineers: Iterable[Engineer], loads: Mapping[str, int]) -> Engineer | None:
-    """The least-loaded engineer of the site who can take the job (loads as given)."""
-    now = datetime.now(timezone.utc)
-    candidates = [replace(e, load=loads.get(e.engineer_id, 0)) for e in engineers if e.site == work_order.site]
-    chosen = choose(work_order, candidates, {}, now, timezone.utc)
-    return chosen.engineer if chosen else None

@@ -7,6 +7,7 @@ working calendar. So a calendar change or a replay of the history gives the dead
 - resolve: from the first dispatch to the end of the job; 6 working hours.
 - hard_cap: dispatch to the end of the job, 8 working hours of the weekly hours whatever happens:
   waiting for parts or the customer and public holidays (the seed's "special cases") do not stop it.
+Depot and mail-in work has only the respond clock; its turnaround (three working days) is the overdue list.
 respond and resolve pause while the work order waits for parts or the customer and skip holidays.
 """
 from __future__ import annotations
@@ -168,10 +169,13 @@ def clocks_of(work_order: WorkOrder, history: list[Transition], calendar: Workin
     pauses = pauses_of(history)
     ended = next((t.at for t in history if t.to_status in TERMINAL), None)
     paused_now = work_order.status in PAUSED
+    # A depot unit's turnaround is three working days from its receipt (the overdue depot list), not hours:
+    # only its respond clock runs.
+    on_site_start = None if work_order.is_depot else work_order.dispatched_at
     spans = {
         RESPOND: (work_order.accepted_at, work_order.dispatched_at or ended, True),
-        RESOLVE: (work_order.dispatched_at, ended, True),
-        HARD_CAP: (work_order.dispatched_at, ended, False),
+        RESOLVE: (on_site_start, ended, True),
+        HARD_CAP: (on_site_start, ended, False),
     }
     states = []
     for clock, (start, stop, pausable) in spans.items():

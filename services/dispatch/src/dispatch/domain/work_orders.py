@@ -174,13 +174,6 @@ class IllegalTransition(WorkOrderConflict):
         super().__init__("status", f"Cannot {action} work order {work_order_id}: it is {status}.")
 
 
-class InvalidAction(ValueError):
-    def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(message)
-
-
 @dataclass
 class WorkOrder:
     id: str

@@ -1,7 +1,7 @@
 """HTTP bodies of dispatch's API."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from aftersales_shared.boundary import (
     OUTCOMES, WARRANTY_STATUSES, Boolean, Choice, Code, Integer, Text, Timestamp,
@@ -41,11 +41,6 @@ class EngineerChange(Schema):
     status = Choice(ENGINEER_STATUSES)
     shift_start = Text(5, validate=HHMM, allow_none=True)
     shift_end = Text(5, validate=HHMM, allow_none=True)
-
-    @validates_schema
-    def something_to_change(self, data, **_kwargs):
-        if not data:
-            raise ValidationError("Give status, or shift_start and shift_end.", "status")
 
 
 class EngineerPath(Schema):

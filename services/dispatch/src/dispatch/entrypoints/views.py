@@ -17,7 +17,7 @@ from aftersales_shared.idempotency import Answer, Replayed
 from ..domain.engineers import Engineer, EngineerAlreadyRegistered, UnknownEngineer
 from ..domain.sla import InvalidCalendar, WorkingCalendar, format_hours, parse_hours
 from ..domain.work_orders import (
-    Completion, Failure, InvalidCompletion, NotAssigned, PartUsed, UnknownWorkOrder, WorkOrderConflict,
+    Completion, Failure, InvalidCompletion, PartUsed, UnknownWorkOrder, WorkOrderConflict,
 )
 from ..service_layer import handlers
 from ..service_layer.commands import (
@@ -107,6 +107,8 @@ class EngineerById(MethodView):
     def patch(self, _path, body, engineer_id):
         """Change status (available / busy / off) or shift; going off hands the jobs not yet started to others."""
         app = _dispatch()
+        if not body:
+            abort(422, errors={"status": ["Give status, or shift_start and shift_end."]})
         shift = "shift_start" in body or "shift_end" in body
         if shift and (body.get("shift_start") is None) != (body.get("shift_end") is None):
             abort(422, errors={"shift_end": ["Give both shift_start and shift_end, or both null."]})

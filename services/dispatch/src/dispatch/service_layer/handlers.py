@@ -234,21 +234,40 @@ def change_engineer(cmd: ChangeEngineer, uow: DispatchUnitOfWork, clock: Clock =
             changed = replace(changed, shift_start=cmd.shift_start, shift_end=cmd.shift_end)
         uow.engineers.save(changed)
         moved = []
-        if not changed.available or not changed.on_shift(now, uow.calendars.get(changed.site).zone):
-            for work_order in uow.work_orders.open_of_engineer(changed.engineer_id):
-                if work_order.effective_status not in NOT_STARTED:
-                    continue
-                work_order = uow.work_orders.get(work_order.id, for_update=True)
-                previous = work_order.unassign(now, "off_shift", f"{changed.engineer_id} is {changed.status}"
-                                               if not changed.available else f"{changed.engineer_id} off shift")
-                _release(work_order, previous, uow)
-                _try_assign(work_order, uow, now, events)
-                _save(work_order, uow)
-                moved.append(work_order)
-        elif not engineer.available or engineer != changed:
+        # Busy keeps its queue (the engineer is on a job) and only takes nothing new; off hands it back.
+        if changed.status == OFF or not changed.on_shift(now, uow.calendars.get(changed.site).zone):
+            moved = _hand_back(changed, uow, now, events)
+        elif changed.available and (not engineer.available or engineer != changed):
             moved = _hand_out_waiting_work(uow.engineers.get(changed.engineer_id), uow, now, events)
         uow.commit()
         return uow.engineers.get(changed.engineer_id), moved
+
+
+def _hand_back(engineer: Engineer, uow: DispatchUnitOfWork, now: datetime, events: EventWriter) -> list[WorkOrder]:
+    """The engineer's jobs not yet under way go to someone else (or wait, with the reason)."""
+    moved = []
+    for work_order in uow.work_orders.open_of_engineer(engineer.engineer_id):
+        if work_order.effective_status not in NOT_STARTED:
+            continue
+        work_order = uow.work_orders.get(work_order.id, for_update=True)
+        previous = work_order.unassign(now, "off_shift", f"{engineer.engineer_id} off shift")
+        _release(work_order, previous, uow)
+        _try_assign(work_order, uow, now, events)
+        _save(work_order, uow)
+        moved.append(work_order)
+    return moved
+
+
+def hand_over_at_shift_end(now: datetime, uow_factory: Callable[[], DispatchUnitOfWork], events: EventWriter) -> int:
+    """Periodic: engineers whose shift has ended hand back the jobs they have not started. Safe to run again
+    or in two processes: a handed-back job has no engineer, and a stale writer loses on the version."""
+    moved = 0
+    with uow_factory() as uow:
+        for engineer in uow.engineers.on_shift_work():
+            if not engineer.on_shift(now, uow.calendars.get(engineer.site).zone):
+                moved += len(_hand_back(engineer, uow, now, events))
+        uow.commit()
+    return moved
 
 
 # -- work order steps -----------------------------------------------------------------------------------
