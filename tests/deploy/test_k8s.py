@@ -72,6 +72,9 @@ def workloads(resources):
     return [r for r in resources if r["kind"] in ("Deployment", "Job")]
 
 
+FERNET_KEY = "A" * 43 + "="
+
+
 def environment(resources, container) -> dict[str, str]:
     """What the process sees: its ConfigMaps, then its own env, $(VAR) expanded as the kubelet does."""
     env = {}
@@ -79,7 +82,8 @@ def environment(resources, container) -> dict[str, str]:
         env.update(named(resources, "ConfigMap", source["configMapRef"]["name"])["data"])
     for item in container.get("env", []):
         if "valueFrom" in item:
-            env[item["name"]] = "s3cret"
+            # A Secret's value; the partner-secrets key must have the form of a Fernet key.
+            env[item["name"]] = FERNET_KEY if item["name"] == "PARTNER_SECRETS_KEY" else "s3cret"
         else:
             env[item["name"]] = re.sub(r"\$\((\w+)\)", lambda m: env[m[1]], item["value"])
     return env
