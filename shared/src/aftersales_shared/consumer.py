@@ -29,6 +29,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from .amqp import BROKER_ERRORS, blocking_connection
 from .bus import EventBus
 from .config import MessagingSettings
+from .db import is_transient
 from .envelope import Envelope, InvalidMessage, parse_envelope
 from .heartbeat import Heartbeat
 from .logs import correlated
@@ -77,14 +78,6 @@ def attempts_so_far(message) -> int:
         return int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
     except (TypeError, ValueError):
         return 0
-
-
-def is_transient(exc: BaseException) -> bool:
-    """A conflict with another transaction (deadlock, serialization, a busy SQLite file): just try again."""
-    code = getattr(getattr(exc, "orig", None), "pgcode", None)
-    if code in ("40001", "40P01", "55P03"):
-        return True
-    return "database is locked" in str(exc)
 
 
 class EventConsumer:

@@ -1,10 +1,35 @@
 """Engines that hold up under concurrency on both PostgreSQL and the embedded SQLite default."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL, make_url
 
 from .config import ConfigError
+
+T = TypeVar("T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A conflict with another transaction (deadlock, serialization, a busy SQLite file): just try again."""
+    code = getattr(getattr(exc, "orig", None), "pgcode", None)
+    if code in ("40001", "40P01", "55P03"):
+        return True
+    return "database is locked" in str(exc)
+
+
+def retrying_conflicts(run: Callable[[], T], attempts: int = 3) -> T:
+    """``run`` (one unit of work) again when it lost a deadlock or serialization race with another
+    transaction: it rolled back whole, so running it again is safe; what a request sees is the outcome."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return run()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+    raise AssertionError("unreachable")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option: the connection only reads, so on SQLite it need not take the write lock up front.

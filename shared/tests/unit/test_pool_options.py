@@ -35,3 +35,35 @@ def test_sqlite_accepts_and_drops_them(tmp_path):
 def test_a_bad_bound_is_refused_by_name(query, name):
     with pytest.raises(ConfigError, match=f"DATABASE_URL {name} must be"):
         make_engine(f"postgresql://intake@db/intake?{query}")
+
+
+def test_a_unit_of_work_that_lost_a_deadlock_runs_again_and_other_errors_do_not():
+    from sqlalchemy.exc import DBAPIError
+
+    from aftersales_shared.db import retrying_conflicts
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    class Broken(Exception):
+        pgcode = "23505"
+
+    runs = []
+
+    def lose_once():
+        runs.append(1)
+        if len(runs) == 1:
+            raise DBAPIError("UPDATE work_orders", {}, Deadlock())
+        return "done"
+
+    assert retrying_conflicts(lose_once) == "done" and len(runs) == 2
+
+    def broken():
+        raise DBAPIError("INSERT", {}, Broken())
+
+    try:
+        retrying_conflicts(broken)
+    except DBAPIError as exc:
+        assert exc.orig.pgcode == "23505"
+    else:
+        raise AssertionError("a non-transient error must propagate")

@@ -148,3 +148,14 @@ def test_times_spanning_too_wide_a_range_are_a_400_not_a_crash(client):
 
     assert weibull.status_code == 400 and "too wide a range" in weibull.json["errors"]["failures"][0]
     assert growth.status_code == 400 and "failure_times" in growth.json["errors"]
+
+
+def test_a_fit_whose_mean_life_no_double_can_hold_is_a_400_not_a_crash(client):
+    # Found by schemathesis: the fit exists, but Gamma(1 + 1/beta) of its shallow shape overflows.
+    weibull = client.post("/api/v1/reliability/weibull", json={"failures": [
+        79198876305.43832, {"time": 482801107671.30225, "count": 545}, 635508273790.1038,
+        {"count": 3123862, "time": 2.225073858507203e-309}, {"time": 585703198544.8059},
+        {"time": 810530371547.5878, "count": 920928}, {"time": 405865046055.6884, "count": 274},
+        {"time": 298605975603.2105, "count": 888}, {"count": 589214, "time": 0.5}]})
+
+    assert weibull.status_code == 400 and "too wide a range" in weibull.json["errors"]["failures"][0]

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from aftersales_shared.boundary import (
     ERROR, REPLAYED_HEADER, Blueprint, IdempotencyHeader, idempotent_request, replay,
 )
+from aftersales_shared.db import retrying_conflicts
 from aftersales_shared.idempotency import Answer, Replayed
 
 from ..domain.engineers import Engineer, EngineerAlreadyRegistered, UnknownEngineer
@@ -164,7 +165,7 @@ class WorkOrderHistory(MethodView):
 def _conflicts(run):
     """A domain refusal as an HTTP answer: unknown → 404, illegal in this state → 409."""
     try:
-        return run()
+        return retrying_conflicts(run)
     except UnknownWorkOrder as exc:
         abort(404, errors={"work_order_id": [str(exc)]})
     except UnknownEngineer as exc:
@@ -252,10 +253,10 @@ class CompleteWorkOrderView(MethodView):
         command = CompleteWorkOrder(work_order_id, _completion(body),
                                     request=idempotent_request(headers["idempotency_key"]), travel_km=body["travel_km"])
         try:
-            work_order = handlers.complete_work_order(
+            work_order = retrying_conflicts(lambda: handlers.complete_work_order(
                 command, app.uow_factory(), app.clock, events=app.events,
                 answer=lambda done: Answer(200, WorkOrderOut().dump(done), done.id),
-            )
+            ))
         except UnknownWorkOrder as exc:
             abort(404, errors={"work_order_id": [str(exc)]})
         except InvalidCompletion as exc:

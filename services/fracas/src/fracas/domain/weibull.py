@@ -53,6 +53,14 @@ class WeibullFit:
         return self.b_life(0.10)
 
 
+def _finite_mean_life(beta: float, eta: float) -> bool:
+    """A shape so shallow that Gamma(1 + 1/beta) overflows a double leaves no usable fit to report."""
+    try:
+        return math.isfinite(eta * math.gamma(1.0 + 1.0 / beta))
+    except OverflowError:
+        return False
+
+
 def fit_weibull(
     failure_ages: Sequence[float],
     suspension_ages: Sequence[float],
@@ -116,7 +124,7 @@ def fit_weibull(
     except (ArithmeticError, FloatingPointError, ValueError) as exc:
         # Ages spanning hundreds of orders of magnitude: no fit a double can hold.
         raise NotEnoughFailures("the ages span too wide a range for a Weibull fit") from exc
-    if not (math.isfinite(beta) and math.isfinite(eta) and eta > 0):
+    if not (math.isfinite(beta) and math.isfinite(eta) and eta > 0 and _finite_mean_life(beta, eta)):
         raise NotEnoughFailures("the ages span too wide a range for a Weibull fit")
 
     with np.errstate(all="ignore"):
