@@ -24,6 +24,12 @@ from .organisation import (
 INSTALLED_BASE_CHUNK = 500
 
 
+# Work-order states in which the job is done (on site: completed; depot and mail-in: returned).
+DONE = ("completed", "returned")
+# A depot job's workshop states before quality control, each with the action that leaves it.
+DEPOT_STEPS = [("awaiting_unit", "receive"), ("received", "diagnose"), ("diagnosing", "repair"), ("repairing", "qc")]
+
+
 @dataclass
 class SeedResult:
     counts: dict[str, int] = field(default_factory=dict)
@@ -185,15 +191,28 @@ class Seeder:
         _, ticket_id = item
 
         def assigned():
-            # A completed one: this ticket was seeded (and repaired) before.
-            return next((o for o in self._orders(ticket_id) if o["status"] in ("assigned", "completed")), None)
+            # An engineer on it, whatever it waits for (parts in transit, say); a completed one: this ticket
+            # was seeded (and repaired) before.
+            return next((o for o in self._orders(ticket_id)
+                         if o["status"] in DONE or (o.get("engineer_id") and o["status"] != "cancelled")),
+                        None)
 
         return self._wait(f"ticket {ticket_id}'s work order to be assigned", assigned)
 
     def _complete(self, item) -> bool:
         job, order = item
-        if order["status"] == "completed":
+        if order["status"] in DONE:
             return True
+        # A depot or mail-in unit goes through the workshop before the report closes it.
+        states = [state for state, _ in DEPOT_STEPS]
+        steps = DEPOT_STEPS[states.index(order["status"]):] if order["status"] in states else []
+        for _, action in steps:
+            try:
+                self.client.post("dispatch", f"/api/v1/work-orders/{order['id']}/{action}",
+                                 {"engineer_id": order["engineer_id"]}, key=f"{job.key}-{action}")
+            except ServiceError as exc:
+                if exc.status != 409:
+                    raise
         try:
             self.client.post("dispatch", f"/api/v1/work-orders/{order['id']}/complete", completion_body(job),
                              key=f"{job.key}-complete")
