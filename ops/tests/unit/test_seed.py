@@ -49,7 +49,7 @@ class FakePlatform(Client):
         ticket_id = params["ticket_id"]
         if path == "/api/v1/work-orders":
             done = f"/api/v1/work-orders/WO-{ticket_id}/complete" in self.completed
-            return [{"id": f"WO-{ticket_id}", "status": "completed" if done else "assigned"}]
+            return [{"id": f"WO-{ticket_id}", "status": "completed" if done else "assigned", "engineer_id": "E-1"}]
         return [{"ticket_id": ticket_id}]  # one settlement / failure record once asked
 
 
