@@ -74,7 +74,9 @@ class Seeder:
         self.result.counts.update({
             "regions": len(org.regions), "service_points": len(org.sites), "engineers": sum(engineers),
             "tickets": len(repaired), "work_orders": len(repaired),
-            "repairs_completed": sum(1 for _, done in repaired if done), "settlements": sum(settled),
+            "repairs_completed": sum(1 for _, done in repaired if done),
+            # Tickets settled: a compliance penalty or clawback is a settlement document of its own, posted later.
+            "settlements": sum(1 for documents in settled if documents),
             "failure_records": sum(failures)})
         self.result.seconds = time.monotonic() - started
         return self.result
