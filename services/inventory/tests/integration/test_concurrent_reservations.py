@@ -83,7 +83,9 @@ def test_concurrent_receipts_of_a_part_never_seen_price_it_once_per_revision(inv
         bodies = connection.execute(select(outbox.c.body).where(outbox.c.event_type == "PartPriceChanged")
                                     .order_by(outbox.c.position)).scalars().all()
     revisions = [json.loads(body)["data"]["revision"] for body in bodies]
-    assert revisions == list(range(1, len(costs) + 1))  # one per change, in commit order, none repeated
-    assert part.revision == len(costs) and part.received_qty == len(costs)
+    # One per change, in commit order, none repeated or skipped. A receipt at exactly the running average
+    # changes no price and publishes nothing, so there may be fewer changes than receipts.
+    assert revisions == list(range(1, part.revision + 1))
+    assert len(costs) - 3 <= part.revision <= len(costs) and part.received_qty == len(costs)
     # Rounded to 4 places at each receipt, in whatever order they came: within a rounding step of the mean.
     assert abs(part.unit_cost - sum(costs) / len(costs)) <= Decimal("0.0005")
