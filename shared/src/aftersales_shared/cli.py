@@ -36,8 +36,23 @@ def _serve_health(runtime: ServiceRuntime, role: str, **running: Callable[[], bo
     serve_health(runtime.messaging.metrics_port, runtime.service, role, Readiness(required))
 
 
-def _consumer(runtime: ServiceRuntime) -> EventConsumer:
-    return EventConsumer(runtime.bus, runtime.topology, runtime.messaging)
+def _consumers(runtime: ServiceRuntime) -> list[EventConsumer]:
+    """One consumer per queue the runtime serves, all on the same handlers and database."""
+    return [EventConsumer(runtime.bus, topology, runtime.messaging) for topology in runtime.topologies]
+
+
+def _consume(consumers: list[EventConsumer], stop: Callable[[], None]) -> None:
+    """The first consumer on this thread, any others beside it; when one returns, all stop."""
+    others = [threading.Thread(target=consumer.run, name=f"consumer-{consumer.topology.queue_name}")
+              for consumer in consumers[1:]]
+    for thread in others:
+        thread.start()
+    try:
+        consumers[0].run()
+    finally:
+        stop()
+        for thread in others:
+            thread.join()
 
 
 def _relay(runtime: ServiceRuntime) -> OutboxRelay:
@@ -57,20 +72,18 @@ def run_consumer(runtime: ServiceRuntime) -> int:
     if runtime.bus is None:
         print(f"{runtime.service} consumes no events", file=sys.stderr)
         return 2
-    consumer = _consumer(runtime)
-    _serve_health(runtime, "consumer", consumer=lambda: consumer.ready)
+    consumers = _consumers(runtime)
+    _serve_health(runtime, "consumer", consumer=lambda: all(consumer.ready for consumer in consumers))
     scheduler = _start_scheduler(runtime)
 
     def stop() -> None:
-        consumer.should_stop = True
+        for consumer in consumers:
+            consumer.should_stop = True
         if scheduler is not None:
             scheduler.stop()
 
     _on_stop_signals(stop)
-    try:
-        consumer.run()
-    finally:
-        stop()
+    _consume(consumers, stop)
     return 0
 
 
@@ -99,16 +112,16 @@ def run_relay(runtime: ServiceRuntime) -> int:
 def run_worker(runtime: ServiceRuntime) -> int:
     """Consumer and relay in one process: fewer processes on a small machine, same guarantees."""
     relay = _relay(runtime)
-    consumer = _consumer(runtime) if runtime.bus is not None else None
+    consumers = _consumers(runtime) if runtime.bus is not None else []
     flags = {"relay": lambda: relay.ready}
-    if consumer is not None:
-        flags["consumer"] = lambda: consumer.ready
+    if consumers:
+        flags["consumer"] = lambda: all(consumer.ready for consumer in consumers)
     _serve_health(runtime, "worker", **flags)
     scheduler = _start_scheduler(runtime)
 
     def stop() -> None:
         relay.stop()
-        if consumer is not None:
+        for consumer in consumers:
             consumer.should_stop = True
         if scheduler is not None:
             scheduler.stop()
@@ -117,8 +130,8 @@ def run_worker(runtime: ServiceRuntime) -> int:
     relay_thread = threading.Thread(target=relay.run, name=f"{runtime.service}-relay")
     relay_thread.start()
     try:
-        if consumer is not None:
-            consumer.run()
+        if consumers:
+            _consume(consumers, stop)
         else:
             relay.stopping.wait()
     finally:
@@ -153,8 +166,8 @@ def declare_topology(runtime: ServiceRuntime) -> int:
     try:
         channel = connection.channel()
         declare_core(channel, runtime.messaging)
-        if runtime.topology is not None:
-            runtime.topology.declare(channel)
+        for topology in runtime.topologies:
+            topology.declare(channel)
     finally:
         connection.close()
     return 0

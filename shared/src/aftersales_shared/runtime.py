@@ -34,5 +34,12 @@ class ServiceRuntime:
             return None
         return Topology(self.service, tuple(self.bus.event_types), self.messaging)
 
+    @property
+    def topologies(self) -> list[Topology]:
+        """The queues a consumer of this service serves: one, or one per region where a service is split
+        by region (a runtime says so by overriding this)."""
+        topology = self.topology
+        return [] if topology is None else [topology]
+
     def dispose(self) -> None:
         self.engine.dispose()

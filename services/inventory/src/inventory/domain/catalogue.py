@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from .stock import COST_STEP, ZERO_COST
+from .money import money
+from .stock import ZERO_COST, moving_average
 
 UNCATEGORISED = "uncategorised"
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -35,15 +35,14 @@ class Part:
         return cls(part_no, description=part_no, category=UNCATEGORISED)
 
     def published(self) -> tuple:
-        return (self.description, self.category, self.unit_cost.quantize(CENT, rounding=ROUND_HALF_UP),
+        return (self.description, self.category, money(self.unit_cost),
                 self.list_price, self.returnable)
 
     def receive(self, qty: int, unit_cost: Decimal) -> None:
         if qty < 1 or unit_cost < 0:
             raise ValueError(f"a receipt brings at least one part at a cost of zero or more, got {qty} at {unit_cost}")
-        total = self.received_qty * self.unit_cost + qty * unit_cost
+        self.unit_cost = moving_average(self.received_qty, self.unit_cost, qty, unit_cost)
         self.received_qty += qty
-        self.unit_cost = (total / self.received_qty).quantize(COST_STEP, rounding=ROUND_HALF_UP)
 
     def describe(self, *, description: str, category: str, list_price: Decimal | None, returnable: bool,
                  superseded_by: str | None) -> None:

@@ -12,6 +12,11 @@ ZERO_COST = Decimal("0.0000")
 MAX_ON_HAND = 2**31 - 1
 
 
+
+def moving_average(held: int, average: Decimal, qty: int, unit_cost: Decimal) -> Decimal:
+    """The average cost once ``qty`` units at ``unit_cost`` join ``held`` units at ``average``."""
+    return ((held * average + qty * unit_cost) / (held + qty)).quantize(COST_STEP, rounding=ROUND_HALF_UP)
+
 class StockLimitExceeded(ValueError):
     def __init__(self, site: str, part_no: str, on_hand: int, qty: int):
         super().__init__(f"{part_no} at {site}: {on_hand} on hand, {qty} more would pass the limit of {MAX_ON_HAND}")
@@ -89,9 +94,8 @@ class StockLevel:
             raise ValueError(f"unit cost cannot be negative, got {unit_cost}")
         if self.on_hand + qty > MAX_ON_HAND:
             raise StockLimitExceeded(self.site, self.part_no, self.on_hand, qty)
-        total_value = self.on_hand * self.unit_cost + qty * unit_cost
+        self.unit_cost = moving_average(self.on_hand, self.unit_cost, qty, unit_cost)
         self.on_hand += qty
-        self.unit_cost = (total_value / self.on_hand).quantize(COST_STEP, rounding=ROUND_HALF_UP)
         self._moved(kind, qty, 0, reference, unit_cost=unit_cost)
 
     def adjust(self, change: int, reason: str) -> None:
