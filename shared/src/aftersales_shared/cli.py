@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Callable
+from typing import Callable, Mapping
 
 from .amqp import blocking_connection
 from .consumer import EventConsumer
@@ -187,9 +187,16 @@ def run_dlq(runtime: ServiceRuntime, args) -> int:
     return 0
 
 
-def build_parser(service: str) -> argparse.ArgumentParser:
+# A service's own commands beside the shared ones: name -> (help, run(the arguments after the name)).
+OwnCommands = Mapping[str, tuple[str, Callable[[list[str]], int]]]
+
+
+def build_parser(service: str, own: OwnCommands | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"python -m {service}")
     commands = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, _) in (own or {}).items():
+        # Listed in --help; its arguments are the service's own parser's to read (see service_main).
+        commands.add_parser(name, help=help_text, add_help=False)
     migrate = commands.add_parser("migrate", help="bring this service's database schema up to date")
     migrate.add_argument("--check", action="store_true",
                          help="change nothing; exit 0 when the schema is up to date (or newer), else 1")
@@ -213,8 +220,12 @@ def build_parser(service: str) -> argparse.ArgumentParser:
     return parser
 
 
-def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv: list[str] | None = None) -> int:
-    args = build_parser(service).parse_args(argv)
+def service_main(service: str, build_runtime: Callable[[], ServiceRuntime], argv: list[str] | None = None,
+                 own: OwnCommands | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if own and argv and argv[0] in own:
+        return own[argv[0]][1](argv[1:])
+    args = build_parser(service, own).parse_args(argv)
     configure_logging(service, args.command)
     runtime = build_runtime()
     try:
