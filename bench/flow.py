@@ -491,6 +491,7 @@ class FlowResult:
                 "whole": latency_summary(whole),
             },
             "cpu": self.cpu,
+            "cpu_ms_per_ticket": _per_ticket(self.cpu.get("cpu_seconds_by_process", {}), len(settled)),
             "outboxes_emptied": self.outboxes_emptied,
             "ok": self.ok,
         }
@@ -507,6 +508,14 @@ class FlowResult:
         if self.observer_error:
             summary["observer_error"] = self.observer_error
         return summary
+
+
+def _per_ticket(seconds_by_process: dict, tickets: int) -> dict:
+    """CPU milliseconds each process spent per settled ticket, and their total: what a ticket costs."""
+    if not tickets:
+        return {}
+    costs = {role: round(1000 * used / tickets, 1) for role, used in seconds_by_process.items() if used > 0}
+    return {**costs, "total": round(sum(costs.values()), 1)} if costs else {}
 
 
 def _rate(count: int, seconds: float) -> float | None:

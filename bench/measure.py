@@ -71,6 +71,21 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / CLOCK_TICKS
 
 
+def process_role(pid: int) -> str:
+    """What a platform process is, from its command line: ``intake-web`` (gunicorn, master and workers
+    together), ``dispatch-worker``, ``billing-consumer``, ...; else the program's name."""
+    try:
+        argv = [a for a in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if a]
+    except OSError:
+        return "gone"
+    for arg in argv:
+        if arg.endswith(".entrypoints.flask_app:create_app()"):
+            return f"{arg.split('.')[0]}-web"
+    if "-m" in argv and argv.index("-m") + 2 < len(argv) and argv[argv.index("-m") + 1] != "gunicorn":
+        return f"{argv[argv.index('-m') + 1]}-{argv[argv.index('-m') + 2]}"
+    return Path(argv[1] if len(argv) > 1 and argv[0].endswith(("python", "python3")) else argv[0]).name if argv else "?"
+
+
 @dataclass
 class CpuWindow:
     """CPU use over a time window: the whole machine (all users), and the process trees under ``roots``.
@@ -87,7 +102,9 @@ class CpuWindow:
         self._pids = [pid for root in self.roots for pid in process_tree(root)]
         self._wall = time.monotonic()
         self._machine = _machine_ticks()
-        self._tree = cpu_seconds(self._pids)
+        self._each = {pid: cpu_seconds([pid]) for pid in self._pids}
+        self._roles = {pid: process_role(pid) for pid in self._pids}
+        self._tree = sum(self._each.values())
         self._self = time.process_time()
         return self
 
@@ -95,7 +112,11 @@ class CpuWindow:
         self.wall = time.monotonic() - self._wall
         busy, total = _machine_ticks()
         self.machine_busy = (busy - self._machine[0]) / max(1, total - self._machine[1])
-        self.tree_cores = (cpu_seconds(self._pids) - self._tree) / max(self.wall, 1e-9)
+        self.by_role: dict[str, float] = {}
+        for pid in self._pids:
+            used = max(cpu_seconds([pid]) - self._each[pid], 0.0)  # a process gone by now reads as 0
+            self.by_role[self._roles[pid]] = self.by_role.get(self._roles[pid], 0.0) + used
+        self.tree_cores = sum(self.by_role.values()) / max(self.wall, 1e-9)
         self.self_cores = (time.process_time() - self._self) / max(self.wall, 1e-9)
 
     def as_dict(self) -> dict:
@@ -103,6 +124,7 @@ class CpuWindow:
         shares = {"machine_busy_pct": round(100 * self.machine_busy, 1), "cpus": self.cpus}
         if self.roots:
             shares[f"{self.label}_cores"] = round(self.tree_cores, 2)
+            shares["cpu_seconds_by_process"] = {role: round(used, 2) for role, used in sorted(self.by_role.items())}
         shares["bench_process_cores"] = round(self.self_cores, 2)
         return shares
 

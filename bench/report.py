@@ -210,6 +210,7 @@ def markdown(results: dict) -> str:
                   "| POST → EngineerAssigned | complete → SettlementPosted | POST → SettlementPosted "
                   "| lost | duplicated | books | CPU (cores) |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|", *flow_rows]
+        lines += _cost_table(platforms)
         ceilings = [f"{database} {_fmt(_get(p, 'http', 'post_tickets', '16', 'per_s'))} req/s"
                     for database, p in platforms.items() if _get(p, "http", "post_tickets", "16")]
         if ceilings:
@@ -224,6 +225,21 @@ def markdown(results: dict) -> str:
     for error in results.get("errors", []):
         lines.append(f"- stage `{error['stage']}` crashed: {error['error']}")
     return "\n".join(lines) + "\n"
+
+
+def _cost_table(platforms: dict) -> list[str]:
+    """CPU ms per settled ticket, by process, for the unpaced runs: where a ticket's cost lies."""
+    costs = {database: p["flow_capacity"].get("cpu_ms_per_ticket") for database, p in platforms.items()
+             if p.get("flow_capacity") and p["flow_capacity"].get("cpu_ms_per_ticket")}
+    if not costs:
+        return []
+    roles = sorted({role for cost in costs.values() for role in cost if role != "total"},
+                   key=lambda role: -max(cost.get(role, 0) for cost in costs.values()))
+    rows = [f"| {role} | " + " | ".join(_fmt(cost.get(role)) for cost in costs.values()) + " |" for role in roles]
+    rows.append("| **all processes** | " + " | ".join(f"**{_fmt(cost['total'])}**" for cost in costs.values()) + " |")
+    return ["", "CPU per settled ticket, by process (ms; unpaced run). On 2 cores, 2,000 ms of CPU per second "
+            "divided by the total is the most tickets/s the platform can settle.", "",
+            "| process | " + " | ".join(costs) + " |", "|---|" + "---|" * len(costs), *rows]
 
 
 def _pp(summary: dict) -> str:

@@ -17,10 +17,12 @@ import abc
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Callable, TypeVar
 
-from sqlalchemy import JSON, Column, Connection, Integer, MetaData, String, Table, select, update
+from sqlalchemy import JSON, Column, Connection, Integer, MetaData, String, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .tables import UtcDateTime
@@ -125,20 +127,31 @@ class SqlIdempotencyRepository(AbstractIdempotencyRepository):
         self.table = table
 
     def claim(self, request: IdempotentRequest, now: datetime) -> Answer | None:
-        dialect = {"postgresql": postgresql, "sqlite": sqlite}[self.connection.dialect.name]
+        statements = _statements(self.table, self.connection.dialect.name)
         # On PostgreSQL a concurrent holder of the key makes this wait until it commits or rolls back.
-        inserted = self.connection.execute(
-            dialect.insert(self.table).on_conflict_do_nothing().values(
-                key=request.key, scope=request.scope, request_hash=request.request_hash, created_at=now)
-        ).rowcount
+        inserted = self.connection.execute(statements.claim, {
+            "key": request.key, "scope": request.scope, "request_hash": request.request_hash, "created_at": now,
+        }).rowcount
         if inserted:
             return None
-        row = self.connection.execute(select(self.table).where(self.table.c.key == request.key)).mappings().one()
+        row = self.connection.execute(statements.by_key, {"b_key": request.key}).mappings().one()
         return earlier_answer(request, row["scope"], row["request_hash"],
-                      Answer(row["status_code"], row["response"], row["resource_id"]))
+                              Answer(row["status_code"], row["response"], row["resource_id"]))
 
     def record(self, request: IdempotentRequest, answer: Answer) -> None:
-        self.connection.execute(
-            update(self.table).where(self.table.c.key == request.key).values(
-                status_code=answer.status_code, response=answer.body, resource_id=answer.resource_id)
-        )
+        self.connection.execute(_statements(self.table, self.connection.dialect.name).record, {
+            "b_key": request.key, "status_code": answer.status_code, "response": answer.body,
+            "resource_id": answer.resource_id,
+        })
+
+
+@cache
+def _statements(table: Table, dialect_name: str) -> SimpleNamespace:
+    """Built once per table and dialect: on a creating POST, building statements cost more than running them."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    by_key = table.c.key == bindparam("b_key")
+    return SimpleNamespace(
+        claim=dialect.insert(table).on_conflict_do_nothing(),
+        by_key=select(table).where(by_key),
+        record=update(table).where(by_key),
+    )

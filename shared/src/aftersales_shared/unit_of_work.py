@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import abc
+from functools import cache
 from typing import Sequence
 
 from sqlalchemy import Connection, Engine, Table, insert, text
@@ -116,14 +117,11 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return set(self.connection.execute(self._claim_statement(), list(rows.values())).scalars())
 
     def _claim_statement(self):
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        return (dialect.insert(self.inbox)
-                .on_conflict_do_nothing(index_elements=[self.inbox.c.event_id])
-                .returning(self.inbox.c.event_id))
+        return _claim_statement(self.inbox, self.connection.dialect.name)
 
     def _commit(self, events: list[Envelope]) -> None:
         if events:
-            self.connection.execute(insert(self.outbox), [outbox_row(event) for event in events])
+            self.connection.execute(_insert_statement(self.outbox), [outbox_row(event) for event in events])
             notify_in_transaction(self.connection)
         self.connection.commit()
         if events:
@@ -140,6 +138,20 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         except Exception:  # noqa: BLE001 - any failure means the database cannot be used right now
             return False
         return True
+
+
+# Statements built once per table (and dialect): building one costs more CPU than running it.
+@cache
+def _claim_statement(inbox: Table, dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(inbox)
+            .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
+            .returning(inbox.c.event_id))
+
+
+@cache
+def _insert_statement(table: Table):
+    return insert(table)
 
 
 def outbox_row(envelope: Envelope) -> dict:

@@ -33,6 +33,11 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = _Parser()
 
+    def arguments(self, schema, **kwargs):
+        # Given a class, webargs builds the schema (and, lazily, each nested one) again on every request:
+        # a fifth of a creating POST. Schemas keep no per-load state, so one instance serves all requests.
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
 
 def field_errors(data) -> dict:
     """webargs nests errors under their location ({"json": {...}}); callers want the fields themselves."""

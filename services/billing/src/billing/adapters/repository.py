@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 
 from aftersales_shared.timeutil import parse_rfc3339, to_rfc3339
 
@@ -60,20 +60,37 @@ class AbstractSettlementRepository(abc.ABC):
         """Every month something is booked in."""
 
 
+# Statements used per job are built once and take their values as execution parameters: building and
+# cache-keying a statement per call cost more CPU than running it.
+_INSERT_SETTLEMENT = settlements.insert()
+_INSERT_LINES = settlement_lines.insert()
+_SETTLEMENTS = select(settlements).order_by(settlements.c.posted_at, settlements.c.settlement_id)
+_SETTLEMENT = _SETTLEMENTS.where(settlements.c.settlement_id == bindparam("settlement_id"))
+_SETTLEMENT_OF_WORK_ORDER = _SETTLEMENTS.where(settlements.c.work_order_id == bindparam("work_order_id"))
+_SETTLEMENTS_OF_TICKET = _SETTLEMENTS.where(settlements.c.ticket_id == bindparam("ticket_id"))
+_SETTLEMENTS_IN_PERIOD = _SETTLEMENTS.where(settlements.c.period == bindparam("period"))
+_SETTLEMENTS_IN_PERIOD_TO = _SETTLEMENTS.where(
+    (settlements.c.period == bindparam("period")) & (settlements.c.payee == bindparam("payee")))
+_LINES = select(settlement_lines) \
+    .where(settlement_lines.c.settlement_id.in_(bindparam("settlement_ids", expanding=True))) \
+    .order_by(settlement_lines.c.settlement_id, settlement_lines.c.line_no)
+
+
 class SqlSettlementRepository(AbstractSettlementRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def add(self, settlement: Settlement) -> None:
-        self.connection.execute(insert(settlements).values(
-            settlement_id=settlement.settlement_id, ticket_id=settlement.ticket_id,
-            work_order_id=settlement.work_order_id, payee=settlement.payee,
-            warranty_status=settlement.warranty_status, currency=settlement.currency,
-            period=settlement.period, posted_at=settlement.posted_at, document=settlement.document,
-            service_type=settlement.service_type, category=settlement.category, outcome=settlement.outcome,
-            completed_at=settlement.completed_at, region=settlement.region or None,
-        ))
-        self.connection.execute(insert(settlement_lines), [
+        self.connection.execute(_INSERT_SETTLEMENT, {
+            "settlement_id": settlement.settlement_id, "ticket_id": settlement.ticket_id,
+            "work_order_id": settlement.work_order_id, "payee": settlement.payee,
+            "warranty_status": settlement.warranty_status, "currency": settlement.currency,
+            "period": settlement.period, "posted_at": settlement.posted_at, "document": settlement.document,
+            "service_type": settlement.service_type, "category": settlement.category,
+            "outcome": settlement.outcome, "completed_at": settlement.completed_at,
+            "region": settlement.region or None,
+        })
+        self.connection.execute(_INSERT_LINES, [
             {"settlement_id": settlement.settlement_id, "line_no": number, "kind": line.kind,
              "description": line.description, "part_no": line.part_no, "qty": line.qty,
              "unit_amount": line.unit_amount, "amount": line.amount, "payer": line.payer}
@@ -81,37 +98,30 @@ class SqlSettlementRepository(AbstractSettlementRepository):
         ])
 
     def get(self, settlement_id: str) -> Settlement | None:
-        found = self._load(settlements.c.settlement_id == settlement_id)
+        found = self._load(_SETTLEMENT, {"settlement_id": settlement_id})
         return found[0] if found else None
 
     def for_work_order(self, work_order_id: str) -> Settlement | None:
-        found = self._load(settlements.c.work_order_id == work_order_id)
+        found = self._load(_SETTLEMENT_OF_WORK_ORDER, {"work_order_id": work_order_id})
         return found[0] if found else None
 
     def for_ticket(self, ticket_id: str) -> list[Settlement]:
-        return self._load(settlements.c.ticket_id == ticket_id)
+        return self._load(_SETTLEMENTS_OF_TICKET, {"ticket_id": ticket_id})
 
     def in_period(self, period: str, payee: str | None = None) -> list[Settlement]:
-        condition = settlements.c.period == period
-        if payee is not None:
-            condition = condition & (settlements.c.payee == payee)
-        return self._load(condition)
+        if payee is None:
+            return self._load(_SETTLEMENTS_IN_PERIOD, {"period": period})
+        return self._load(_SETTLEMENTS_IN_PERIOD_TO, {"period": period, "payee": payee})
 
     def periods(self) -> set[str]:
         return set(self.connection.execute(select(settlements.c.period).distinct()).scalars())
 
-    def _load(self, condition) -> list[Settlement]:
-        heads = self.connection.execute(
-            select(settlements).where(condition).order_by(settlements.c.posted_at, settlements.c.settlement_id)
-        ).mappings().all()
+    def _load(self, query, params: dict) -> list[Settlement]:
+        heads = self.connection.execute(query, params).mappings().all()
         if not heads:
             return []
         lines: dict[str, list[SettlementLine]] = {head["settlement_id"]: [] for head in heads}
-        rows = self.connection.execute(
-            select(settlement_lines)
-            .where(settlement_lines.c.settlement_id.in_(list(lines)))
-            .order_by(settlement_lines.c.settlement_id, settlement_lines.c.line_no)
-        ).mappings()
+        rows = self.connection.execute(_LINES, {"settlement_ids": list(lines)}).mappings()
         for row in rows:
             lines[row["settlement_id"]].append(SettlementLine(
                 kind=row["kind"], description=row["description"], part_no=row["part_no"], qty=row["qty"],
@@ -151,38 +161,53 @@ class AbstractPriceRepository(abc.ABC):
         return found
 
 
+_HIGHEST_REVISION = select(func.max(part_prices.c.revision)).where(part_prices.c.part_no == bindparam("part_no"))
+_INSERT_PRICE = part_prices.insert()
+_HISTORY = select(part_prices).where(part_prices.c.part_no == bindparam("part_no")).order_by(part_prices.c.revision)
+_HISTORIES = select(part_prices).where(part_prices.c.part_no.in_(bindparam("part_nos", expanding=True))) \
+    .order_by(part_prices.c.part_no, part_prices.c.revision)
+_LATEST = (select(part_prices.c.part_no, func.max(part_prices.c.revision).label("revision"))
+           .group_by(part_prices.c.part_no).subquery())
+_CURRENT = select(part_prices).join(_LATEST, (part_prices.c.part_no == _LATEST.c.part_no)
+                                    & (part_prices.c.revision == _LATEST.c.revision)).order_by(part_prices.c.part_no)
+
+
 class SqlPriceRepository(AbstractPriceRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def record(self, price: PartPrice, received_at: datetime) -> bool:
-        highest = self.connection.execute(
-            select(func.max(part_prices.c.revision)).where(part_prices.c.part_no == price.part_no)
-        ).scalar()
+        highest = self.connection.execute(_HIGHEST_REVISION, {"part_no": price.part_no}).scalar()
         if not is_newer(price, highest):
             return False
-        self.connection.execute(insert(part_prices).values(
-            part_no=price.part_no, revision=price.revision, unit_cost=price.unit_cost,
-            list_price=price.list_price, description=price.description, category=price.category,
-            returnable=price.returnable, effective_at=price.effective_at, received_at=received_at,
-        ))
+        self.connection.execute(_INSERT_PRICE, {
+            "part_no": price.part_no, "revision": price.revision, "unit_cost": price.unit_cost,
+            "list_price": price.list_price, "description": price.description, "category": price.category,
+            "returnable": price.returnable, "effective_at": price.effective_at, "received_at": received_at,
+        })
         return True
 
     def history(self, part_no: str) -> list[PartPrice]:
-        rows = self.connection.execute(
-            select(part_prices).where(part_prices.c.part_no == part_no).order_by(part_prices.c.revision)
-        ).mappings()
+        rows = self.connection.execute(_HISTORY, {"part_no": part_no}).mappings()
         return [_price(row) for row in rows]
 
+    def in_force(self, part_nos: Iterable[str], moment: datetime) -> dict[str, PartPrice]:
+        # One query for every part of the job rather than one per part.
+        part_nos = list(part_nos)
+        if not part_nos:
+            return {}
+        histories: dict[str, list[PartPrice]] = {part_no: [] for part_no in part_nos}
+        for row in self.connection.execute(_HISTORIES, {"part_nos": sorted(set(part_nos))}).mappings():
+            histories[row["part_no"]].append(_price(row))
+        found = {}
+        for part_no in part_nos:
+            price = price_in_force(histories[part_no], moment)
+            if price is not None:
+                found[part_no] = price
+        return found
+
     def current(self) -> list[PartPrice]:
-        latest = (select(part_prices.c.part_no, func.max(part_prices.c.revision).label("revision"))
-                  .group_by(part_prices.c.part_no).subquery())
-        rows = self.connection.execute(
-            select(part_prices).join(latest, (part_prices.c.part_no == latest.c.part_no)
-                                     & (part_prices.c.revision == latest.c.revision))
-            .order_by(part_prices.c.part_no)
-        ).mappings()
-        return [_price(row) for row in rows]
+        return [_price(row) for row in self.connection.execute(_CURRENT).mappings()]
 
 
 def _price(row) -> PartPrice:
@@ -210,6 +235,20 @@ class AbstractAwaitingRepository(abc.ABC):
         """Oldest first."""
 
 
+_INSERT_AWAITING = awaiting_settlements.insert()
+_INSERT_AWAITING_PARTS = awaiting_parts.insert()
+_AWAITING = select(awaiting_settlements).order_by(awaiting_settlements.c.since, awaiting_settlements.c.work_order_id)
+_AWAITING_WORK_ORDER = _AWAITING.where(awaiting_settlements.c.work_order_id == bindparam("work_order_id"))
+_AWAITING_PART = _AWAITING.where(awaiting_settlements.c.work_order_id.in_(
+    select(awaiting_parts.c.work_order_id).where(awaiting_parts.c.part_no == bindparam("part_no"))))
+_AWAITED_PARTS = select(awaiting_parts) \
+    .where(awaiting_parts.c.work_order_id.in_(bindparam("work_order_ids", expanding=True))) \
+    .order_by(awaiting_parts.c.part_no)
+# Children first: SQLite enforces no ON DELETE CASCADE unless asked to.
+_RELEASE_PARTS = delete(awaiting_parts).where(awaiting_parts.c.work_order_id == bindparam("work_order_id"))
+_RELEASE = delete(awaiting_settlements).where(awaiting_settlements.c.work_order_id == bindparam("work_order_id"))
+
+
 class SqlAwaitingRepository(AbstractAwaitingRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
@@ -217,44 +256,34 @@ class SqlAwaitingRepository(AbstractAwaitingRepository):
     def hold(self, awaiting: AwaitingJob) -> None:
         job = awaiting.job
         self.release(job.work_order_id)
-        self.connection.execute(insert(awaiting_settlements).values(
-            work_order_id=job.work_order_id, ticket_id=job.ticket_id, payee=job.payee,
-            job=json.dumps(job_to_dict(job)), since=awaiting.since,
-        ))
-        self.connection.execute(insert(awaiting_parts), [
+        self.connection.execute(_INSERT_AWAITING, {
+            "work_order_id": job.work_order_id, "ticket_id": job.ticket_id, "payee": job.payee,
+            "job": json.dumps(job_to_dict(job)), "since": awaiting.since,
+        })
+        self.connection.execute(_INSERT_AWAITING_PARTS, [
             {"work_order_id": job.work_order_id, "part_no": part_no} for part_no in awaiting.waiting_for
         ])
 
     def get(self, work_order_id: str) -> AwaitingJob | None:
-        found = self._load(awaiting_settlements.c.work_order_id == work_order_id)
+        found = self._load(_AWAITING_WORK_ORDER, {"work_order_id": work_order_id})
         return found[0] if found else None
 
     def waiting_on(self, part_no: str) -> list[AwaitingJob]:
-        held = select(awaiting_parts.c.work_order_id).where(awaiting_parts.c.part_no == part_no)
-        return self._load(awaiting_settlements.c.work_order_id.in_(held))
+        return self._load(_AWAITING_PART, {"part_no": part_no})
 
     def release(self, work_order_id: str) -> None:
-        # Children first: SQLite enforces no ON DELETE CASCADE unless asked to.
-        self.connection.execute(delete(awaiting_parts).where(awaiting_parts.c.work_order_id == work_order_id))
-        self.connection.execute(
-            delete(awaiting_settlements).where(awaiting_settlements.c.work_order_id == work_order_id))
+        self.connection.execute(_RELEASE_PARTS, {"work_order_id": work_order_id})
+        self.connection.execute(_RELEASE, {"work_order_id": work_order_id})
 
     def list(self) -> list[AwaitingJob]:
-        return self._load(None)
+        return self._load(_AWAITING, {})
 
-    def _load(self, condition) -> list[AwaitingJob]:
-        query = select(awaiting_settlements).order_by(awaiting_settlements.c.since,
-                                                      awaiting_settlements.c.work_order_id)
-        if condition is not None:
-            query = query.where(condition)
-        heads = self.connection.execute(query).mappings().all()
+    def _load(self, query, params: dict) -> list[AwaitingJob]:
+        heads = self.connection.execute(query, params).mappings().all()
         if not heads:
             return []
         parts: dict[str, list[str]] = {head["work_order_id"]: [] for head in heads}
-        for row in self.connection.execute(
-            select(awaiting_parts).where(awaiting_parts.c.work_order_id.in_(list(parts)))
-            .order_by(awaiting_parts.c.part_no)
-        ).mappings():
+        for row in self.connection.execute(_AWAITED_PARTS, {"work_order_ids": list(parts)}).mappings():
             parts[row["work_order_id"]].append(row["part_no"])
         return [AwaitingJob(job_from_dict(json.loads(head["job"])), tuple(parts[head["work_order_id"]]),
                             head["since"]) for head in heads]
@@ -298,39 +327,45 @@ class AbstractFlagRepository(abc.ABC):
     def list(self) -> list[ComplianceFlag]: ...
 
 
+_FLAG_OF_KIND = select(compliance_flags.c.flag_id).where(
+    (compliance_flags.c.ticket_id == bindparam("ticket_id")) & (compliance_flags.c.kind == bindparam("kind")))
+_INSERT_FLAG = compliance_flags.insert()
+_FLAGS = select(compliance_flags).order_by(compliance_flags.c.raised_at, compliance_flags.c.flag_id)
+_FLAGS_OF_TICKET = _FLAGS.where(compliance_flags.c.ticket_id == bindparam("ticket_id"))
+_FLAGS_REPEATING = _FLAGS.where(compliance_flags.c.repeat_of == bindparam("ticket_id"))
+_PENALISED = update(compliance_flags).where(compliance_flags.c.flag_id == bindparam("b_flag_id")) \
+    .values(penalty_settlement_id=bindparam("penalty_settlement_id"))
+
+
 class SqlFlagRepository(AbstractFlagRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def raise_flag(self, flag: ComplianceFlag) -> bool:
-        exists = self.connection.execute(select(compliance_flags.c.flag_id).where(
-            (compliance_flags.c.ticket_id == flag.ticket_id) & (compliance_flags.c.kind == flag.kind))).first()
+        exists = self.connection.execute(_FLAG_OF_KIND, {"ticket_id": flag.ticket_id, "kind": flag.kind}).first()
         if exists is not None:
             return False
-        self.connection.execute(insert(compliance_flags).values(
-            flag_id=flag.flag_id, ticket_id=flag.ticket_id, kind=flag.kind, detail=flag.detail,
-            raised_at=flag.raised_at, repeat_of=flag.repeat_of, penalty_settlement_id=flag.penalty_settlement_id,
-        ))
+        self.connection.execute(_INSERT_FLAG, {
+            "flag_id": flag.flag_id, "ticket_id": flag.ticket_id, "kind": flag.kind, "detail": flag.detail,
+            "raised_at": flag.raised_at, "repeat_of": flag.repeat_of,
+            "penalty_settlement_id": flag.penalty_settlement_id,
+        })
         return True
 
     def for_ticket(self, ticket_id: str) -> list[ComplianceFlag]:
-        return self._load(compliance_flags.c.ticket_id == ticket_id)
+        return self._load(_FLAGS_OF_TICKET, {"ticket_id": ticket_id})
 
     def repeats_of(self, ticket_id: str) -> list[ComplianceFlag]:
-        return self._load(compliance_flags.c.repeat_of == ticket_id)
+        return self._load(_FLAGS_REPEATING, {"ticket_id": ticket_id})
 
     def penalised(self, flag_id: str, settlement_id: str) -> None:
-        self.connection.execute(update(compliance_flags).where(compliance_flags.c.flag_id == flag_id)
-                                .values(penalty_settlement_id=settlement_id))
+        self.connection.execute(_PENALISED, {"b_flag_id": flag_id, "penalty_settlement_id": settlement_id})
 
     def list(self) -> list[ComplianceFlag]:
-        return self._load(None)
+        return self._load(_FLAGS, {})
 
-    def _load(self, condition) -> list[ComplianceFlag]:
-        query = select(compliance_flags).order_by(compliance_flags.c.raised_at, compliance_flags.c.flag_id)
-        if condition is not None:
-            query = query.where(condition)
-        return [ComplianceFlag(**row) for row in self.connection.execute(query).mappings()]
+    def _load(self, query, params: dict) -> list[ComplianceFlag]:
+        return [ComplianceFlag(**row) for row in self.connection.execute(query, params).mappings()]
 
 
 class AbstractPeriodRepository(abc.ABC):
@@ -369,6 +404,9 @@ class AbstractPeriodRepository(abc.ABC):
 
 # Any fixed number: the key of the advisory lock that orders bookings against the closing of a period.
 _PERIOD_LOCK = 0x62696C6C
+_EXCLUSIVE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_SHARED_LOCK = text("SELECT pg_advisory_xact_lock_shared(:key)")
+_CLOSED = select(periods.c.period).where(periods.c.closed_at.is_not(None))
 
 
 class SqlPeriodRepository(AbstractPeriodRepository):
@@ -380,12 +418,10 @@ class SqlPeriodRepository(AbstractPeriodRepository):
         # statement was taken. Bookings share the lock, so they never wait for each other; SQLite
         # serialises every writing transaction anyway.
         if self.connection.dialect.name == "postgresql":
-            function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-            self.connection.execute(text(f"SELECT {function}(:key)"), {"key": _PERIOD_LOCK})
+            self.connection.execute(_EXCLUSIVE_LOCK if exclusive else _SHARED_LOCK, {"key": _PERIOD_LOCK})
 
     def closed(self) -> set[str]:
-        return set(self.connection.execute(
-            select(periods.c.period).where(periods.c.closed_at.is_not(None))).scalars())
+        return set(self.connection.execute(_CLOSED).scalars())
 
     def close(self, period: str, at: datetime) -> bool:
         return self._mark(period, "closed_at", at)

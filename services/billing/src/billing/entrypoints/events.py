@@ -64,10 +64,12 @@ class SettlementPostedV1(Schema):
 
 
 PUBLISHED = {"SettlementPosted": SettlementPostedV1}
+# One instance each, built once: building a schema costs more than dumping an event with it.
+_WRITE = {name: schema() for name, schema in PUBLISHED.items()}
 
 
 def settlement_posted_data(event: SettlementPosted) -> dict:
-    return SettlementPostedV1().dump(event.settlement)
+    return _WRITE["SettlementPosted"].dump(event.settlement)
 
 
 OUTGOING = {SettlementPosted: settlement_posted_data}

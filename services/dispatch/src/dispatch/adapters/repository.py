@@ -5,18 +5,16 @@ import abc
 import hashlib
 from datetime import date, datetime, time
 
-from sqlalchemy import Connection, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, insert, or_, select, update
 
-from ..domain.engineers import AVAILABLE, MAX_LOAD, Engineer
+from ..domain.engineers import AVAILABLE, Engineer
 from ..domain.sla import ALWAYS_OPEN, ClockState, WorkingCalendar
 from ..domain.work_orders import (
     AWAITING_QUOTE, TERMINAL, Completion, Failure, PartsReport, PartUsed, Product, Sla, Transition, WorkOrder,
 )
-from .tables import (
-    engineer_fixes, engineer_skills, engineers, parts_reports, site_calendars, sla_clocks, ticket_facts,
-    work_order_transitions, work_orders,
-)
+from . import statements as sql
+from .statements import WITH_PARTS as _WITH_PARTS
+from .tables import engineers, site_calendars, sla_clocks, work_orders
 
 OPEN = ~work_orders.c.status.in_([*TERMINAL, AWAITING_QUOTE])
 
@@ -158,20 +156,20 @@ class SqlEngineerRepository(AbstractEngineerRepository):
         self.connection = connection
 
     def add(self, engineer: Engineer) -> None:
-        self.connection.execute(insert(engineers).values(
-            engineer_id=engineer.engineer_id, name=engineer.name, site=engineer.site, region=engineer.region,
-            skills=list(engineer.skills), available=engineer.available, registered_at=engineer.registered_at,
-            status=engineer.status, shift_start=_hhmm(engineer.shift_start), shift_end=_hhmm(engineer.shift_end),
-            load=engineer.load,
-        ))
+        self.connection.execute(sql.INSERT_ENGINEER, {
+            "engineer_id": engineer.engineer_id, "name": engineer.name, "site": engineer.site,
+            "region": engineer.region, "skills": list(engineer.skills), "available": engineer.available,
+            "registered_at": engineer.registered_at, "status": engineer.status,
+            "shift_start": _hhmm(engineer.shift_start), "shift_end": _hhmm(engineer.shift_end), "load": engineer.load,
+        })
         if engineer.skills:
-            self.connection.execute(insert(engineer_skills), [
+            self.connection.execute(sql.INSERT_ENGINEER_SKILLS, [
                 {"engineer_id": engineer.engineer_id, "skill": skill, "site": engineer.site,
                  "region": engineer.region} for skill in engineer.skills])
 
     def get(self, engineer_id: str, for_update: bool = False) -> Engineer | None:
-        query = select(engineers).where(engineers.c.engineer_id == engineer_id)
-        row = self.connection.execute(query.with_for_update() if for_update else query).mappings().first()
+        query = sql.ENGINEER_BY_ID_LOCKED if for_update else sql.ENGINEER_BY_ID
+        row = self.connection.execute(query, {"b_engineer_id": engineer_id}).mappings().first()
         return None if row is None else _engineer(row)
 
     def list(self, site: str | None = None) -> list[Engineer]:
@@ -181,20 +179,14 @@ class SqlEngineerRepository(AbstractEngineerRepository):
         return [_engineer(row) for row in self.connection.execute(query).mappings()]
 
     def save(self, engineer: Engineer) -> None:
-        self.connection.execute(update(engineers).where(engineers.c.engineer_id == engineer.engineer_id).values(
-            status=engineer.status, available=engineer.available, shift_start=_hhmm(engineer.shift_start),
-            shift_end=_hhmm(engineer.shift_end)))
+        self.connection.execute(sql.UPDATE_ENGINEER, {
+            "b_engineer_id": engineer.engineer_id, "status": engineer.status, "available": engineer.available,
+            "shift_start": _hhmm(engineer.shift_start), "shift_end": _hhmm(engineer.shift_end)})
 
     def candidates(self, skill, *, site=None, region=None, limit=50) -> list[Engineer]:
-        scope = engineer_skills.c.site == site if site is not None else engineer_skills.c.region == region
-        query = (
-            select(engineers)
-            .select_from(engineer_skills.join(engineers, engineers.c.engineer_id == engineer_skills.c.engineer_id))
-            .where(engineer_skills.c.skill == skill, scope, engineers.c.status == AVAILABLE,
-                   engineers.c.load < MAX_LOAD)
-            .order_by(engineers.c.load, engineers.c.engineer_id).limit(limit)
-        )
-        return [_engineer(row) for row in self.connection.execute(query).mappings()]
+        query = sql.candidates(site is not None, limit)
+        rows = self.connection.execute(query, {"b_skill": skill, "b_scope": site if site is not None else region})
+        return [_engineer(row) for row in rows.mappings()]
 
     def on_shift_work(self, limit: int = 1000) -> list[Engineer]:
         query = select(engineers).where(engineers.c.status == AVAILABLE, engineers.c.load > 0,
@@ -202,41 +194,27 @@ class SqlEngineerRepository(AbstractEngineerRepository):
         return [_engineer(row) for row in self.connection.execute(query.limit(limit)).mappings()]
 
     def take_slot(self, engineer_id: str) -> bool:
-        return self.connection.execute(update(engineers).where(
-            engineers.c.engineer_id == engineer_id, engineers.c.status == AVAILABLE, engineers.c.load < MAX_LOAD,
-        ).values(load=engineers.c.load + 1)).rowcount == 1
+        return self.connection.execute(sql.TAKE_SLOT, {"b_engineer_id": engineer_id}).rowcount == 1
 
     def change_load(self, engineer_id: str, delta: int) -> None:
-        self.connection.execute(update(engineers).where(engineers.c.engineer_id == engineer_id)
-                                .values(load=func.max(engineers.c.load + delta, 0)
-                                        if self.connection.dialect.name == "sqlite"
-                                        else func.greatest(engineers.c.load + delta, 0)))
+        self.connection.execute(sql.change_load(self.connection.dialect.name),
+                                {"b_engineer_id": engineer_id, "b_delta": delta})
 
     def fixes(self, symptom_code, engineer_ids) -> dict[str, int]:
         if not symptom_code or not engineer_ids:
             return {}
-        rows = self.connection.execute(select(engineer_fixes.c.engineer_id, engineer_fixes.c.fixes).where(
-            engineer_fixes.c.symptom_code == symptom_code, engineer_fixes.c.engineer_id.in_(engineer_ids)))
+        rows = self.connection.execute(sql.FIXES, {"b_symptom_code": symptom_code,
+                                                   "b_engineer_ids": list(engineer_ids)})
         return dict(rows.all())
 
     def record_fix(self, engineer_id: str, symptom_code: str) -> None:
-        done = self.connection.execute(update(engineer_fixes).where(
-            engineer_fixes.c.engineer_id == engineer_id, engineer_fixes.c.symptom_code == symptom_code,
-        ).values(fixes=engineer_fixes.c.fixes + 1)).rowcount
+        done = self.connection.execute(sql.ADD_FIX, {"b_engineer_id": engineer_id,
+                                                     "b_symptom_code": symptom_code}).rowcount
         if not done:
-            self.connection.execute(insert(engineer_fixes).values(
-                engineer_id=engineer_id, symptom_code=symptom_code, fixes=1))
+            self.connection.execute(sql.INSERT_FIX, {"engineer_id": engineer_id, "symptom_code": symptom_code,
+                                                     "fixes": 1})
 
 
-_WITH_PARTS = (
-    select(
-        work_orders,
-        parts_reports.c.status.label("parts_status"),
-        parts_reports.c.reservation_id.label("parts_reservation_id"),
-        parts_reports.c.reported_at.label("parts_reported_at"),
-    )
-    .select_from(work_orders.outerjoin(parts_reports, parts_reports.c.ticket_id == work_orders.c.ticket_id))
-)
 _OLDEST_FIRST = (work_orders.c.ticket_created_at, work_orders.c.created_at, work_orders.c.id)
 
 
@@ -245,14 +223,16 @@ class SqlWorkOrderRepository(AbstractWorkOrderRepository):
         self.connection = connection
 
     def add(self, work_order: WorkOrder) -> None:
-        self.connection.execute(insert(work_orders).values(**_row(work_order)))
+        self.connection.execute(sql.INSERT_WORK_ORDER, _row(work_order))
         self._record(work_order)
 
     def get(self, work_order_id: str, for_update: bool = False) -> WorkOrder | None:
-        return self._first(_WITH_PARTS.where(work_orders.c.id == work_order_id), for_update)
+        query = sql.WORK_ORDER_BY_ID_LOCKED if for_update else sql.WORK_ORDER_BY_ID
+        return self._first(query, {"b_id": work_order_id})
 
     def for_ticket(self, ticket_id: str, for_update: bool = False) -> WorkOrder | None:
-        return self._first(_WITH_PARTS.where(work_orders.c.ticket_id == ticket_id), for_update)
+        query = sql.WORK_ORDER_BY_TICKET_LOCKED if for_update else sql.WORK_ORDER_BY_TICKET
+        return self._first(query, {"b_ticket_id": ticket_id})
 
     def list(self, *, ticket_id=None, site=None, status=None, engineer_id=None, limit=100) -> list[WorkOrder]:
         query = _WITH_PARTS.order_by(*_OLDEST_FIRST).limit(limit)
@@ -277,74 +257,58 @@ class SqlWorkOrderRepository(AbstractWorkOrderRepository):
     def save(self, work_order: WorkOrder) -> bool:
         values = _row(work_order)
         del values["id"]
-        values["version"] = work_order.version + 1
-        saved = self.connection.execute(
-            update(work_orders)
-            .where(work_orders.c.id == work_order.id, work_orders.c.version == work_order.version)
-            .values(**values)
-        ).rowcount == 1
+        values.update(version=work_order.version + 1, b_id=work_order.id, b_version=work_order.version)
+        saved = self.connection.execute(sql.SAVE_WORK_ORDER, values).rowcount == 1
         if saved:
             work_order.version += 1
             self._record(work_order)
         return saved
 
     def history(self, work_order_id: str) -> list[Transition]:
-        rows = self.connection.execute(select(work_order_transitions)
-                                       .where(work_order_transitions.c.work_order_id == work_order_id)
-                                       .order_by(work_order_transitions.c.id)).mappings()
+        rows = self.connection.execute(sql.HISTORY, {"b_id": work_order_id}).mappings()
         return [Transition(r["work_order_id"], r["at"], r["action"], r["from_status"], r["to_status"],
                            r["engineer_id"], r["reason"]) for r in rows]
 
     def _record(self, work_order: WorkOrder) -> None:
         if work_order.pending:
-            self.connection.execute(insert(work_order_transitions), [
+            self.connection.execute(sql.INSERT_TRANSITIONS, [
                 {"work_order_id": t.work_order_id, "at": t.at, "action": t.action, "from_status": t.from_status,
                  "to_status": t.to_status, "engineer_id": t.engineer_id, "reason": t.reason}
                 for t in work_order.pending])
             work_order.pending.clear()
 
     def parts_report(self, ticket_id: str) -> PartsReport | None:
-        row = self.connection.execute(
-            select(parts_reports).where(parts_reports.c.ticket_id == ticket_id)
-        ).mappings().first()
+        row = self.connection.execute(sql.PARTS_REPORT, {"b_ticket_id": ticket_id}).mappings().first()
         if row is None:
             return None
         return PartsReport(row["ticket_id"], row["status"], row["reservation_id"], row["reported_at"])
 
     def put_parts_report(self, report: PartsReport) -> None:
         values = {"status": report.status, "reservation_id": report.reservation_id, "reported_at": report.reported_at}
-        replaced = self.connection.execute(
-            update(parts_reports).where(parts_reports.c.ticket_id == report.ticket_id).values(**values)
-        ).rowcount
+        replaced = self.connection.execute(sql.UPDATE_PARTS_REPORT, {"b_ticket_id": report.ticket_id, **values}
+                                           ).rowcount
         if not replaced:
-            self.connection.execute(insert(parts_reports).values(ticket_id=report.ticket_id, **values))
+            self.connection.execute(sql.INSERT_PARTS_REPORT, {"ticket_id": report.ticket_id, **values})
 
     def ticket_facts(self, ticket_id: str) -> dict:
-        row = self.connection.execute(select(ticket_facts).where(ticket_facts.c.ticket_id == ticket_id)
-                                      ).mappings().first()
+        row = self.connection.execute(sql.TICKET_FACTS, {"b_ticket_id": ticket_id}).mappings().first()
         return dict(row) if row else {}
 
     def put_ticket_facts(self, ticket_id: str, **facts) -> None:
-        if not self.connection.execute(update(ticket_facts).where(ticket_facts.c.ticket_id == ticket_id)
-                                       .values(**facts)).rowcount:
-            self.connection.execute(insert(ticket_facts).values(ticket_id=ticket_id, **facts))
+        if not self.connection.execute(sql.UPDATE_TICKET_FACTS, {"b_ticket_id": ticket_id, **facts}).rowcount:
+            self.connection.execute(sql.INSERT_TICKET_FACTS, {"ticket_id": ticket_id, **facts})
 
     def lock_site(self, site: str) -> None:
         # SQLite needs nothing: every write transaction there starts with BEGIN IMMEDIATE and runs alone.
         if self.connection.dialect.name == "postgresql":
-            self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _site_lock_key(site)})
+            self.connection.execute(sql.LOCK_SITE, {"key": _site_lock_key(site)})
 
-    def _first(self, query, for_update: bool = False) -> WorkOrder | None:
-        if for_update:
-            query = query.with_for_update(of=work_orders)
-        row = self.connection.execute(query).mappings().first()
+    def _first(self, query, params: dict) -> WorkOrder | None:
+        row = self.connection.execute(query, params).mappings().first()
         return None if row is None else _work_order(row)
 
     def _all(self, query) -> list[WorkOrder]:
         return [_work_order(row) for row in self.connection.execute(query).mappings()]
-
-
-_CLOCK_COLUMNS = ("ticket_id", "site", "region", "started_at", "deadline", "stopped_at", "paused")
 
 
 class SqlClockRepository(AbstractClockRepository):
@@ -354,14 +318,9 @@ class SqlClockRepository(AbstractClockRepository):
     def put(self, states: list[ClockState]) -> None:
         if not states:
             return
-        # One upsert for all of a work order's clocks; breached_at is not among the columns it sets.
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(sla_clocks).values([
+        self.connection.execute(sql.upsert_clocks(self.connection.dialect.name), [
             {"work_order_id": state.work_order_id, "clock": state.clock,
-             **{name: getattr(state, name) for name in _CLOCK_COLUMNS}} for state in states])
-        self.connection.execute(statement.on_conflict_do_update(
-            index_elements=[sla_clocks.c.work_order_id, sla_clocks.c.clock],
-            set_={name: statement.excluded[name] for name in _CLOCK_COLUMNS}))
+             **{name: getattr(state, name) for name in sql.CLOCK_COLUMNS}} for state in states])
 
     def due(self, now: datetime, limit: int = 500) -> list[ClockState]:
         rows = self.connection.execute(
@@ -373,10 +332,8 @@ class SqlClockRepository(AbstractClockRepository):
                            r["deadline"], r["stopped_at"], r["paused"]) for r in rows]
 
     def mark_breached(self, work_order_id: str, clock: str, at: datetime) -> bool:
-        return self.connection.execute(update(sla_clocks).where(
-            sla_clocks.c.work_order_id == work_order_id, sla_clocks.c.clock == clock,
-            sla_clocks.c.breached_at.is_(None),
-        ).values(breached_at=at)).rowcount == 1
+        return self.connection.execute(sql.MARK_BREACHED, {
+            "b_work_order_id": work_order_id, "b_clock": clock, "breached_at": at}).rowcount == 1
 
     def of_site(self, site, *, breached=None, limit=500) -> list[dict]:
         query = select(sla_clocks).where(sla_clocks.c.site == site)
@@ -386,8 +343,8 @@ class SqlClockRepository(AbstractClockRepository):
         return [dict(row) for row in self.connection.execute(query).mappings()]
 
     def of_work_order(self, work_order_id: str) -> list[dict]:
-        query = select(sla_clocks).where(sla_clocks.c.work_order_id == work_order_id).order_by(sla_clocks.c.clock)
-        return [dict(row) for row in self.connection.execute(query).mappings()]
+        rows = self.connection.execute(sql.CLOCKS_OF_WORK_ORDER, {"b_work_order_id": work_order_id})
+        return [dict(row) for row in rows.mappings()]
 
 
 class SqlCalendarRepository(AbstractCalendarRepository):
@@ -397,8 +354,7 @@ class SqlCalendarRepository(AbstractCalendarRepository):
 
     def get(self, site: str) -> WorkingCalendar:
         if site not in self._read:
-            row = self.connection.execute(
-                select(site_calendars).where(site_calendars.c.site == site)).mappings().first()
+            row = self.connection.execute(sql.CALENDAR, {"b_site": site}).mappings().first()
             self._read[site] = ALWAYS_OPEN if row is None else WorkingCalendar(
                 row["time_zone"], {day: tuple(span) for day, span in row["hours"].items()},
                 frozenset(date.fromisoformat(d) for d in row["holidays"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..domain.problems import CLOSED, AuditEntry, Problem
 from .tables import problem_audit, problems
@@ -40,6 +40,9 @@ class AbstractProblemRepository(abc.ABC):
 
 _FIELDS = [f.name for f in dataclasses.fields(Problem)]
 _AUDIT_FIELDS = [f.name for f in dataclasses.fields(AuditEntry)]
+# Every new incident looks up its model's problems: that statement is built once.
+_OF_MODEL = select(problems).where(problems.c.model == bindparam("model")) \
+    .order_by(problems.c.opened_at, problems.c.problem_id)
 
 
 class SqlProblemRepository(AbstractProblemRepository):
@@ -62,12 +65,18 @@ class SqlProblemRepository(AbstractProblemRepository):
             raise ConcurrentChange(problem.problem_id)
 
     def list(self, status: str | None = None, model: str | None = None) -> list[Problem]:
+        if status is None and model is not None:
+            return self._problems(self.connection.execute(_OF_MODEL, {"model": model}))
         query = select(problems).order_by(problems.c.opened_at, problems.c.problem_id)
         if status is not None:
             query = query.where(problems.c.status == status)
         if model is not None:
             query = query.where(problems.c.model == model)
-        return [Problem(**{name: row[name] for name in _FIELDS}) for row in self.connection.execute(query).mappings()]
+        return self._problems(self.connection.execute(query))
+
+    @staticmethod
+    def _problems(result) -> list[Problem]:
+        return [Problem(**{name: row[name] for name in _FIELDS}) for row in result.mappings()]
 
     def audit(self, problem_id: str, entry: AuditEntry) -> None:
         self.connection.execute(insert(problem_audit).values(problem_id=problem_id, **dataclasses.asdict(entry)))

@@ -6,7 +6,9 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, true, update
+from functools import cache
+
+from sqlalchemy import Connection, and_, bindparam, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.failures import (
@@ -72,21 +74,27 @@ class AbstractInstalledBaseRepository(abc.ABC):
         """serial -> purchase date of every registered unit of ``model``."""
 
 
+# Statements are built once and take their values as execution parameters: building and cache-keying
+# a statement per call cost more CPU than running it.
+_INSERT_TICKET = tickets.insert()
+_TICKET = select(tickets).where(tickets.c.ticket_id == bindparam("ticket_id"))
+
+
 class SqlTicketRepository(AbstractTicketRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def add(self, ticket: TicketFacts) -> None:
         product = ticket.product
-        self.connection.execute(insert(tickets).values(
-            ticket_id=ticket.ticket_id, model=product.model, serial=product.serial, category=product.category,
-            purchase_date=product.purchase_date, batch=product.batch, symptom_code=ticket.symptom_code,
-            first_open_failure=ticket.first_open_failure, created_at=ticket.created_at,
-            repeat_of=ticket.repeat_of,
-        ))
+        self.connection.execute(_INSERT_TICKET, {
+            "ticket_id": ticket.ticket_id, "model": product.model, "serial": product.serial,
+            "category": product.category, "purchase_date": product.purchase_date, "batch": product.batch,
+            "symptom_code": ticket.symptom_code, "first_open_failure": ticket.first_open_failure,
+            "created_at": ticket.created_at, "repeat_of": ticket.repeat_of,
+        })
 
     def get(self, ticket_id: str) -> TicketFacts | None:
-        row = self.connection.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).mappings().first()
+        row = self.connection.execute(_TICKET, {"ticket_id": ticket_id}).mappings().first()
         if row is None:
             return None
         return TicketFacts(
@@ -102,6 +110,37 @@ _RECORD_COLUMNS = [
     failure_costs.c.manufacturer, failure_costs.c.posted_at,
     tickets.c.first_open_failure,
 ]
+_RECORDS = (
+    select(*_RECORD_COLUMNS)
+    .select_from(
+        failure_records
+        .outerjoin(failure_costs, failure_costs.c.work_order_id == failure_records.c.work_order_id)
+        .outerjoin(tickets, tickets.c.ticket_id == failure_records.c.ticket_id)
+    )
+    .order_by(failure_records.c.completed_at, failure_records.c.work_order_id)
+)
+_RECORDS_BY_WORK_ORDER = _RECORDS.where(failure_records.c.work_order_id == bindparam("work_order_id"))
+_RECORDS_BY_TICKET = _RECORDS.where(failure_records.c.ticket_id == bindparam("ticket_id"))
+_RECORDS_BY_SERIAL = _RECORDS.where(failure_records.c.serial == bindparam("serial"))
+_RECORDS_BY_MODEL = _RECORDS.where(failure_records.c.model == bindparam("model"))
+_ALL_RECORDS = _RECORDS.where(true())
+_INSERT_RECORD = failure_records.insert()
+_SET_REPEAT_OF = update(failure_records) \
+    .where(failure_records.c.work_order_id == bindparam("b_work_order_id")) \
+    .values(repeat_of=bindparam("repeat_of"))
+_INSERT_COST = failure_costs.insert()
+_COST = select(failure_costs).where(failure_costs.c.work_order_id == bindparam("work_order_id"))
+_OBSERVATIONS = (
+    select(failure_records.c.serial, failure_records.c.purchase_date, failure_records.c.completed_at)
+    .select_from(failure_records.outerjoin(installed_units, installed_units.c.serial == failure_records.c.serial))
+    .where(
+        failure_records.c.outcome.in_(sorted(FAILURE_OUTCOMES)),
+        or_(
+            installed_units.c.model == bindparam("model"),
+            and_(installed_units.c.serial.is_(None), failure_records.c.model == bindparam("model")),
+        ),
+    )
+)
 
 
 class SqlFailureRepository(AbstractFailureRepository):
@@ -109,71 +148,85 @@ class SqlFailureRepository(AbstractFailureRepository):
         self.connection = connection
 
     def add(self, record: FailureRecord, unit: InstalledUnit | None = None) -> None:
-        self.connection.execute(insert(failure_records).values(
-            **_record_row(record), registered_model=unit and unit.model,
-            registered_purchase_date=unit and unit.purchase_date, registered_batch=unit and unit.batch))
+        self.connection.execute(_INSERT_RECORD, {
+            **_record_row(record), "registered_model": unit and unit.model,
+            "registered_purchase_date": unit and unit.purchase_date, "registered_batch": unit and unit.batch})
 
     def get(self, work_order_id: str) -> FailureRecord | None:
-        records = self._records(failure_records.c.work_order_id == work_order_id)
+        records = self._records(_RECORDS_BY_WORK_ORDER, {"work_order_id": work_order_id})
         return records[0] if records else None
 
     def for_ticket(self, ticket_id: str) -> list[FailureRecord]:
-        return self._records(failure_records.c.ticket_id == ticket_id)
+        return self._records(_RECORDS_BY_TICKET, {"ticket_id": ticket_id})
 
     def for_serial(self, serial: str) -> list[FailureRecord]:
-        return self._records(failure_records.c.serial == serial)
+        return self._records(_RECORDS_BY_SERIAL, {"serial": serial})
 
     def set_repeat_of(self, work_order_id: str, ticket_id: str) -> None:
-        self.connection.execute(update(failure_records).where(failure_records.c.work_order_id == work_order_id)
-                                .values(repeat_of=ticket_id))
+        self.connection.execute(_SET_REPEAT_OF, {"b_work_order_id": work_order_id, "repeat_of": ticket_id})
 
     def all_records(self, model: str | None = None) -> list[FailureRecord]:
-        return self._records(true() if model is None else failure_records.c.model == model)
+        if model is None:
+            return self._records(_ALL_RECORDS, {})
+        return self._records(_RECORDS_BY_MODEL, {"model": model})
 
-    def _records(self, condition) -> list[FailureRecord]:
-        query = (
-            select(*_RECORD_COLUMNS)
-            .select_from(
-                failure_records
-                .outerjoin(failure_costs, failure_costs.c.work_order_id == failure_records.c.work_order_id)
-                .outerjoin(tickets, tickets.c.ticket_id == failure_records.c.ticket_id)
-            )
-            .where(condition)
-            .order_by(failure_records.c.completed_at, failure_records.c.work_order_id)
-        )
-        return [_record(row) for row in self.connection.execute(query).mappings()]
+    def _records(self, query, params: dict) -> list[FailureRecord]:
+        return [_record(row) for row in self.connection.execute(query, params).mappings()]
 
     def add_cost(self, cost: FailureCost) -> None:
-        self.connection.execute(insert(failure_costs).values(
-            work_order_id=cost.work_order_id, settlement_id=cost.settlement_id, ticket_id=cost.ticket_id,
-            currency=cost.currency, customer=cost.customer, manufacturer=cost.manufacturer,
-            posted_at=cost.posted_at,
-        ))
+        self.connection.execute(_INSERT_COST, {
+            "work_order_id": cost.work_order_id, "settlement_id": cost.settlement_id, "ticket_id": cost.ticket_id,
+            "currency": cost.currency, "customer": cost.customer, "manufacturer": cost.manufacturer,
+            "posted_at": cost.posted_at,
+        })
 
     def cost_of(self, work_order_id: str) -> FailureCost | None:
-        row = self.connection.execute(
-            select(failure_costs).where(failure_costs.c.work_order_id == work_order_id)
-        ).mappings().first()
+        row = self.connection.execute(_COST, {"work_order_id": work_order_id}).mappings().first()
         return None if row is None else _cost(row)
 
     def observations_for_model(self, model: str) -> list[FailureObservation]:
-        query = (
-            select(failure_records.c.serial, failure_records.c.purchase_date, failure_records.c.completed_at)
-            .select_from(
-                failure_records.outerjoin(installed_units, installed_units.c.serial == failure_records.c.serial)
-            )
-            .where(
-                failure_records.c.outcome.in_(sorted(FAILURE_OUTCOMES)),
-                or_(
-                    installed_units.c.model == model,
-                    and_(installed_units.c.serial.is_(None), failure_records.c.model == model),
-                ),
-            )
-        )
         return [
             FailureObservation(row.serial, row.purchase_date, failure_day(row.completed_at))
-            for row in self.connection.execute(query)
+            for row in self.connection.execute(_OBSERVATIONS, {"model": model})
         ]
+
+
+_UNIT = select(installed_units).where(installed_units.c.serial == bindparam("serial"))
+_PURCHASE_DATES = select(installed_units.c.serial, installed_units.c.purchase_date) \
+    .where(installed_units.c.model == bindparam("model"))
+_REGISTERED = select(installed_units.c.model, installed_units.c.purchase_date, installed_units.c.batch) \
+    .where(installed_units.c.serial.in_(bindparam("serials", expanding=True)))
+# Locked: a concurrent registration of the same serial waits, and then counts from our result.
+_REGISTERED_LOCKED = _REGISTERED.with_for_update()
+_FAILED_SERIALS = select(failure_records.c.serial) \
+    .where(failure_records.c.serial.in_(bindparam("serials", expanding=True))).distinct()
+_COPY_REGISTRATION = update(failure_records).where(failure_records.c.serial == bindparam("unit_serial")).values(
+    registered_model=bindparam("m"), registered_purchase_date=bindparam("d"), registered_batch=bindparam("b"))
+
+
+def _dialect_insert(dialect_name: str):
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+
+
+@cache
+def _upsert_units(dialect_name: str):
+    statement = _dialect_insert(dialect_name)(installed_units)
+    # Safe against a concurrent registration of the same serial; rows go in serial order so two
+    # overlapping registrations lock them in the same order and cannot deadlock.
+    return statement.on_conflict_do_update(
+        index_elements=[installed_units.c.serial],
+        set_={name: statement.excluded[name]
+              for name in ("model", "category", "purchase_date", "batch", "registered_at")},
+    )
+
+
+@cache
+def _add_counts(dialect_name: str):
+    counts = _dialect_insert(dialect_name)(installed_counts)
+    return counts.on_conflict_do_update(
+        index_elements=[installed_counts.c.model, installed_counts.c.purchase_date, installed_counts.c.batch],
+        set_={"units": installed_counts.c.units + counts.excluded.units},
+    )
 
 
 class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
@@ -183,64 +236,41 @@ class SqlInstalledBaseRepository(AbstractInstalledBaseRepository):
     def register(self, units: Sequence[InstalledUnit], registered_at: datetime) -> None:
         if not units:
             return
-        dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
+        dialect = self.connection.dialect.name
         serials = sorted({unit.serial for unit in units})
         deltas: Counter = Counter()
+        registered = _REGISTERED_LOCKED if dialect == "postgresql" else _REGISTERED
         for chunk in _chunks(serials):
-            # Locked: a concurrent registration of the same serial waits, and then counts from our result.
-            query = select(installed_units.c.model, installed_units.c.purchase_date, installed_units.c.batch) \
-                .where(installed_units.c.serial.in_(chunk))
-            if self.connection.dialect.name == "postgresql":
-                query = query.with_for_update()
-            for model, purchased, batch in self.connection.execute(query):
+            for model, purchased, batch in self.connection.execute(registered, {"serials": chunk}):
                 deltas[(model, purchased, batch or "")] -= 1
         latest = {unit.serial: unit for unit in units}
         for unit in latest.values():
             deltas[(unit.model, unit.purchase_date, unit.batch or "")] += 1
-        statement = dialect_insert(installed_units)
-        # Safe against a concurrent registration of the same serial; rows go in serial order so two
-        # overlapping registrations lock them in the same order and cannot deadlock.
-        statement = statement.on_conflict_do_update(
-            index_elements=[installed_units.c.serial],
-            set_={name: statement.excluded[name]
-                  for name in ("model", "category", "purchase_date", "batch", "registered_at")},
-        )
-        self.connection.execute(statement, [
+        self.connection.execute(_upsert_units(dialect), [
             {"serial": unit.serial, "model": unit.model, "category": unit.category,
              "purchase_date": unit.purchase_date, "batch": unit.batch, "registered_at": registered_at}
             for unit in sorted(units, key=lambda unit: unit.serial)
         ])
         changed = {key: delta for key, delta in deltas.items() if delta}
         if changed:
-            counts = dialect_insert(installed_counts)
-            self.connection.execute(counts.on_conflict_do_update(
-                index_elements=[installed_counts.c.model, installed_counts.c.purchase_date, installed_counts.c.batch],
-                set_={"units": installed_counts.c.units + counts.excluded.units},
-            ), [{"model": m, "purchase_date": d, "batch": b, "units": n} for (m, d, b), n in sorted(changed.items())])
+            self.connection.execute(_add_counts(dialect), [
+                {"model": m, "purchase_date": d, "batch": b, "units": n} for (m, d, b), n in sorted(changed.items())])
         # Failure reports of these units learn what the registry now says of them.
         for chunk in _chunks(serials):
-            failed = [row[0] for row in self.connection.execute(
-                select(failure_records.c.serial).where(failure_records.c.serial.in_(chunk)).distinct())]
+            failed = [row[0] for row in self.connection.execute(_FAILED_SERIALS, {"serials": chunk})]
             if failed:
-                self.connection.execute(
-                    update(failure_records).where(failure_records.c.serial == bindparam("unit_serial")).values(
-                        registered_model=bindparam("m"), registered_purchase_date=bindparam("d"),
-                        registered_batch=bindparam("b")),
-                    [{"unit_serial": s, "m": latest[s].model, "d": latest[s].purchase_date, "b": latest[s].batch}
-                     for s in failed])
+                self.connection.execute(_COPY_REGISTRATION, [
+                    {"unit_serial": s, "m": latest[s].model, "d": latest[s].purchase_date, "b": latest[s].batch}
+                    for s in failed])
 
     def get(self, serial: str) -> InstalledUnit | None:
-        row = self.connection.execute(
-            select(installed_units).where(installed_units.c.serial == serial)
-        ).mappings().first()
+        row = self.connection.execute(_UNIT, {"serial": serial}).mappings().first()
         if row is None:
             return None
         return InstalledUnit(row["serial"], row["model"], row["category"], row["purchase_date"], row["batch"])
 
     def purchase_dates(self, model: str) -> dict[str, date]:
-        rows = self.connection.execute(
-            select(installed_units.c.serial, installed_units.c.purchase_date).where(installed_units.c.model == model)
-        )
+        rows = self.connection.execute(_PURCHASE_DATES, {"model": model})
         return {row.serial: row.purchase_date for row in rows}
 
 
@@ -308,18 +338,23 @@ class AbstractVersionRepository(abc.ABC):
     def get(self, model: str) -> int: ...
 
 
+@cache
+def _bump(dialect_name: str):
+    return _dialect_insert(dialect_name)(reliability_versions).on_conflict_do_update(
+        index_elements=[reliability_versions.c.model],
+        set_={"version": reliability_versions.c.version + 1})
+
+
+_VERSION = select(reliability_versions.c.version).where(reliability_versions.c.model == bindparam("model"))
+
+
 class SqlVersionRepository(AbstractVersionRepository):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def bump(self, model: str) -> None:
-        dialect_insert = postgresql.insert if self.connection.dialect.name == "postgresql" else sqlite.insert
-        statement = dialect_insert(reliability_versions).values(model=model, version=1)
-        self.connection.execute(statement.on_conflict_do_update(
-            index_elements=[reliability_versions.c.model],
-            set_={"version": reliability_versions.c.version + 1}))
+        self.connection.execute(_bump(self.connection.dialect.name), {"model": model, "version": 1})
 
     def get(self, model: str) -> int:
-        value = self.connection.execute(
-            select(reliability_versions.c.version).where(reliability_versions.c.model == model)).scalar()
+        value = self.connection.execute(_VERSION, {"model": model}).scalar()
         return value or 0

@@ -35,9 +35,11 @@ class ProblemClosedV1(Schema):
 
 
 PUBLISHED: dict[str, type[Schema]] = {"ProblemOpened": ProblemOpenedV1, "ProblemClosed": ProblemClosedV1}
+# One instance each, built once: building a schema costs more than dumping an event with it.
+_WRITE = {name: schema() for name, schema in PUBLISHED.items()}
 OUTGOING = {
-    ProblemOpened: lambda event: ProblemOpenedV1().dump(event),
-    ProblemClosed: lambda event: ProblemClosedV1().dump(event),
+    ProblemOpened: lambda event: _WRITE["ProblemOpened"].dump(event),
+    ProblemClosed: lambda event: _WRITE["ProblemClosed"].dump(event),
 }
 
 

@@ -3,11 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..domain.partners import Partner
 from .secret_box import SecretBox
 from .tables import partner_receipts, partner_secrets, partners
+
+# Built once for the path every dealer POST takes; values travel as execution parameters.
+_PARTNER = select(partners).where(partners.c.partner_id == bindparam("partner_id"))
+_ACTIVE_SECRETS = (
+    select(partner_secrets.c.secret_encrypted)
+    .where(partner_secrets.c.partner_id == bindparam("partner_id"), partner_secrets.c.retired_at.is_(None))
+    .order_by(partner_secrets.c.id.desc())
+)
+_SEEN = select(partner_receipts.c.event_id).where(partner_receipts.c.event_id == bindparam("event_id"))
+_RECEIVE = insert(partner_receipts)
 
 
 class SqlPartnerRepository:
@@ -15,7 +25,7 @@ class SqlPartnerRepository:
         self.connection, self.box = connection, box
 
     def get(self, partner_id: str) -> Partner | None:
-        row = self.connection.execute(select(partners).where(partners.c.partner_id == partner_id)).mappings().first()
+        row = self.connection.execute(_PARTNER, {"partner_id": partner_id}).mappings().first()
         if row is None:
             return None
         return Partner(row["partner_id"], row["name"], tuple(row["sites"]), tuple(row["event_types"]))
@@ -27,10 +37,7 @@ class SqlPartnerRepository:
 
     def active_secrets(self, partner_id: str) -> list[str]:
         """Newest first."""
-        rows = self.connection.execute(
-            select(partner_secrets.c.secret_encrypted)
-            .where(partner_secrets.c.partner_id == partner_id, partner_secrets.c.retired_at.is_(None))
-            .order_by(partner_secrets.c.id.desc())).scalars()
+        rows = self.connection.execute(_ACTIVE_SECRETS, {"partner_id": partner_id}).scalars()
         return [secret for secret in map(self.box.open, rows) if secret is not None]
 
     def add_secret(self, partner_id: str, secret: str, at: datetime) -> None:
@@ -50,9 +57,7 @@ class SqlPartnerRepository:
             .values(retired_at=at)).rowcount
 
     def seen(self, event_id: str) -> bool:
-        return self.connection.execute(
-            select(partner_receipts.c.event_id).where(partner_receipts.c.event_id == event_id)).first() is not None
+        return self.connection.execute(_SEEN, {"event_id": event_id}).first() is not None
 
     def receive(self, event_id: str, partner_id: str, at: datetime) -> None:
-        self.connection.execute(insert(partner_receipts).values(event_id=event_id, partner_id=partner_id,
-                                                                received_at=at))
+        self.connection.execute(_RECEIVE, {"event_id": event_id, "partner_id": partner_id, "received_at": at})

@@ -4,13 +4,39 @@ from __future__ import annotations
 import abc
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, update
 
 from ..domain.lifecycle import Escalation, Quote
 from ..domain.policies import Sla, Warranty
 from ..domain.tickets import Customer, Fault, PartRequest, Product, Ticket, TimelineEntry
 from ..domain.customers import Unit
 from .tables import customers, ticket_sequences, tickets, timeline, units
+
+# Built once: values travel as execution parameters, so a ticket's statements cost no SQL construction or
+# cache-key generation per call. An UPDATE's WHERE parameters are prefixed "b_": an execution parameter named
+# after a column would be SET.
+_INSERT_TICKET = insert(tickets)
+_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("id"))
+_SAVE_TICKET = update(tickets).where(tickets.c.id == bindparam("b_id"), tickets.c.state == bindparam("b_state"))
+_INSERT_TIMELINE = insert(timeline)
+_TIMELINE_OF = select(timeline).where(timeline.c.ticket_id == bindparam("ticket_id")).order_by(timeline.c.occurred_at)
+_CUSTOMER_BY_PHONE = select(customers).where(customers.c.phone == bindparam("phone"))
+_INSERT_CUSTOMER = insert(customers)
+_INSERT_UNIT = insert(units)
+_UNIT_BY_SERIAL = select(units).where(units.c.serial == bindparam("serial"))
+_SAVE_UNIT = update(units).where(units.c.serial == bindparam("b_serial"))
+# One round trip for both on the creating POST's hot path.
+_KNOWN = select(
+    select(customers.c.id).where(customers.c.phone == bindparam("phone")).scalar_subquery().label("caller_id"),
+    *units.c,
+).select_from(select(literal(1).label("one")).subquery().outerjoin(units, units.c.serial == bindparam("serial")))
+_BUMP_SEQUENCE = (
+    update(ticket_sequences)
+    .where(ticket_sequences.c.site == bindparam("b_site"), ticket_sequences.c.day == bindparam("b_day"))
+    .values(last_value=ticket_sequences.c.last_value + 1)
+    .returning(ticket_sequences.c.last_value)
+)
+_INSERT_SEQUENCE = insert(ticket_sequences)
 
 
 class AbstractTicketRepository(abc.ABC):
@@ -59,10 +85,10 @@ class SqlTicketRepository(AbstractTicketRepository):
         self.connection = connection
 
     def add(self, ticket: Ticket) -> None:
-        self.connection.execute(insert(tickets).values(**_row(ticket)))
+        self.connection.execute(_INSERT_TICKET, _row(ticket))
 
     def get(self, ticket_id: str) -> Ticket | None:
-        row = self.connection.execute(select(tickets).where(tickets.c.id == ticket_id)).mappings().first()
+        row = self.connection.execute(_TICKET_BY_ID, {"id": ticket_id}).mappings().first()
         if row is None:
             return None
         ticket = _ticket(row)
@@ -70,9 +96,7 @@ class SqlTicketRepository(AbstractTicketRepository):
         return ticket
 
     def timeline_of(self, ticket_id: str) -> list[TimelineEntry]:
-        rows = self.connection.execute(
-            select(timeline).where(timeline.c.ticket_id == ticket_id).order_by(timeline.c.occurred_at)
-        ).mappings()
+        rows = self.connection.execute(_TIMELINE_OF, {"ticket_id": ticket_id}).mappings()
         return [
             TimelineEntry(r["event_id"], r["ticket_id"], r["event_type"], r["occurred_at"], r["source"], r["detail"],
                           r["change"])
@@ -84,57 +108,46 @@ class SqlTicketRepository(AbstractTicketRepository):
 
     def add_timeline_entries(self, entries: list[TimelineEntry]) -> None:
         # One statement (executemany) for a ticket's first entries: the creating POST stays one trip shorter.
-        self.connection.execute(insert(timeline), [{
+        self.connection.execute(_INSERT_TIMELINE, [{
             "event_id": e.event_id, "ticket_id": e.ticket_id, "event_type": e.type, "occurred_at": e.occurred_at,
             "source": e.source, "detail": e.detail, "change": e.change} for e in entries])
 
     def save(self, ticket: Ticket, expected_state: str) -> bool:
         result = self.connection.execute(
-            update(tickets).where(tickets.c.id == ticket.id, tickets.c.state == expected_state)
-            .values(**_lifecycle(ticket)))
+            _SAVE_TICKET, {"b_id": ticket.id, "b_state": expected_state, **_lifecycle(ticket)})
         return result.rowcount == 1
 
     def customer_by_phone(self, phone: str) -> Customer | None:
-        row = self.connection.execute(select(customers).where(customers.c.phone == phone)).mappings().first()
+        row = self.connection.execute(_CUSTOMER_BY_PHONE, {"phone": phone}).mappings().first()
         return None if row is None else Customer(row["id"], row["name"], row["phone"], row["address"])
 
     def add_customer(self, customer: Customer, at) -> None:
-        self.connection.execute(insert(customers).values(
-            id=customer.customer_id, name=customer.name, phone=customer.phone, address=customer.address,
-            created_at=at))
+        self.connection.execute(_INSERT_CUSTOMER, {
+            "id": customer.customer_id, "name": customer.name, "phone": customer.phone, "address": customer.address,
+            "created_at": at})
 
     def known(self, phone: str, serial: str) -> tuple[str | None, Unit | None]:
-        # One round trip for both on the creating POST's hot path.
-        caller = select(customers.c.id).where(customers.c.phone == phone).scalar_subquery()
-        row = self.connection.execute(
-            select(caller.label("caller_id"), *units.c)
-            .select_from(select(literal(1).label("one")).subquery().outerjoin(units, units.c.serial == serial))
-        ).mappings().first()
+        row = self.connection.execute(_KNOWN, {"phone": phone, "serial": serial}).mappings().first()
         unit = None if row["serial"] is None else Unit(**{k: row[k] for k in Unit.__dataclass_fields__})
         return row["caller_id"], unit
 
     def unit(self, serial: str) -> Unit | None:
-        row = self.connection.execute(select(units).where(units.c.serial == serial)).mappings().first()
+        row = self.connection.execute(_UNIT_BY_SERIAL, {"serial": serial}).mappings().first()
         return None if row is None else Unit(**row)
 
     def save_unit(self, unit: Unit, is_new: bool) -> None:
         values = {k: getattr(unit, k) for k in Unit.__dataclass_fields__}
         if is_new:
-            self.connection.execute(insert(units).values(**values))
+            self.connection.execute(_INSERT_UNIT, values)
         else:
-            self.connection.execute(update(units).where(units.c.serial == unit.serial).values(**values))
+            self.connection.execute(_SAVE_UNIT, {"b_serial": unit.serial, **values})
 
     def next_sequence(self, site: str, day: date) -> int:
         # Row-level update first: under concurrency the row lock serialises numbering per site and day.
-        bumped = self.connection.execute(
-            update(ticket_sequences)
-            .where(ticket_sequences.c.site == site, ticket_sequences.c.day == day)
-            .values(last_value=ticket_sequences.c.last_value + 1)
-            .returning(ticket_sequences.c.last_value)
-        ).scalar()
+        bumped = self.connection.execute(_BUMP_SEQUENCE, {"b_site": site, "b_day": day}).scalar()
         if bumped is not None:
             return bumped
-        self.connection.execute(insert(ticket_sequences).values(site=site, day=day, last_value=1))
+        self.connection.execute(_INSERT_SEQUENCE, {"site": site, "day": day, "last_value": 1})
         return 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import abc
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..domain.custody import AT_SUPPLIER, AWAITING_ENGINEER, FaultyPart, FollowUp
 from .tables import faulty_parts, rma_follow_ups
@@ -42,20 +42,26 @@ class AbstractCustody(abc.ABC):
         """Marks the milestone fired unless it already was (a conditional update); True when this call did."""
 
 
+# Built once (a repair reports its parts on every ticket); values go as execution parameters.
+_INSERT_PART = insert(faulty_parts)
+_PART_FOR_UPDATE = select(faulty_parts).where(faulty_parts.c.id == bindparam("id")).with_for_update()
+_SAVE_PART = update(faulty_parts).where(faulty_parts.c.id == bindparam("b_id"))
+_INSERT_FOLLOW_UP = insert(rma_follow_ups)
+
+
 class SqlCustody(AbstractCustody):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def add(self, part):
-        self.connection.execute(insert(faulty_parts).values(**vars(part)))
+        self.connection.execute(_INSERT_PART, vars(part))
 
     def for_update(self, part_id):
-        row = self.connection.execute(
-            select(faulty_parts).where(faulty_parts.c.id == part_id).with_for_update()).mappings().first()
+        row = self.connection.execute(_PART_FOR_UPDATE, {"id": part_id}).mappings().first()
         return None if row is None else FaultyPart(**row)
 
     def save(self, part):
-        self.connection.execute(update(faulty_parts).where(faulty_parts.c.id == part.id).values(**vars(part)))
+        self.connection.execute(_SAVE_PART, {"b_id": part.id, **vars(part)})
 
     def listed(self, site=None, status=None):
         query = select(faulty_parts).order_by(faulty_parts.c.created_at, faulty_parts.c.id)
@@ -75,7 +81,7 @@ class SqlCustody(AbstractCustody):
 
     def add_follow_ups(self, follow_ups):
         if follow_ups:
-            self.connection.execute(insert(rma_follow_ups), [vars(f) for f in follow_ups])
+            self.connection.execute(_INSERT_FOLLOW_UP, [vars(f) for f in follow_ups])
 
     def follow_ups_of(self, part_id):
         rows = self.connection.execute(

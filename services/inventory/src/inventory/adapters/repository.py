@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import abc
+import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import Connection, func, insert, literal, select, update
+from sqlalchemy import Connection, String, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from aftersales_shared.timeutil import utcnow
@@ -126,29 +127,38 @@ class AbstractCatalogue(abc.ABC):
         """Parts never published (entered before the catalogue was told downstream), by part number."""
 
 
+# Statements on the per-ticket path are built once; values travel as execution parameters, so SQLAlchemy
+# neither rebuilds them nor recomputes their cache keys on every call.
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+
+_PART = select(parts).where(parts.c.part_no == bindparam("part_no"))
+_PART_FOR_UPDATE = _PART.with_for_update()
+_SAVE_PART = update(parts).where(parts.c.part_no == bindparam("b_part_no"))
+
+
+@functools.cache
+def _add_part(dialect_name: str):
+    return _DIALECTS[dialect_name].insert(parts).on_conflict_do_nothing().returning(parts.c.part_no)
+
+
 class SqlCatalogue(AbstractCatalogue):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def get(self, part_no):
-        row = self.connection.execute(select(parts).where(parts.c.part_no == part_no)).mappings().first()
+        row = self.connection.execute(_PART, {"part_no": part_no}).mappings().first()
         return None if row is None else Part(**row)
 
     def for_update(self, part_no):
-        row = self.connection.execute(
-            select(parts).where(parts.c.part_no == part_no).with_for_update()
-        ).mappings().first()
+        row = self.connection.execute(_PART_FOR_UPDATE, {"part_no": part_no}).mappings().first()
         return None if row is None else Part(**row)
 
     def add(self, part):
-        dialect = {"postgresql": postgresql, "sqlite": sqlite}[self.connection.dialect.name]
-        inserted = self.connection.execute(
-            dialect.insert(parts).values(**_part_row(part)).on_conflict_do_nothing().returning(parts.c.part_no)
-        ).first()
+        inserted = self.connection.execute(_add_part(self.connection.dialect.name), _part_row(part)).first()
         return inserted is not None
 
     def save(self, part):
-        self.connection.execute(update(parts).where(parts.c.part_no == part.part_no).values(**_part_row(part)))
+        self.connection.execute(_SAVE_PART, {"b_part_no": part.part_no, **_part_row(part)})
 
     def unpublished(self, limit=500):
         return list(self.connection.execute(
@@ -160,6 +170,33 @@ def _part_row(part: Part) -> dict:
             "list_price": part.list_price, "returnable": part.returnable, "superseded_by": part.superseded_by,
             "unit_cost": part.unit_cost, "received_qty": part.received_qty, "revision": part.revision,
             "updated_at": part.updated_at}
+
+
+_LEVELS_FOR_UPDATE = (
+    select(stock_levels)
+    .where(stock_levels.c.site == bindparam("site"), stock_levels.c.part_no.in_(bindparam("part_nos", expanding=True)))
+    .order_by(stock_levels.c.part_no)
+    .with_for_update()
+)
+_SAVE_LEVEL = (
+    update(stock_levels)
+    .where(stock_levels.c.site == bindparam("b_site"), stock_levels.c.part_no == bindparam("b_part_no"))
+    .values(on_hand=bindparam("on_hand"), reserved=bindparam("reserved"), unit_cost=bindparam("unit_cost"),
+            updated_at=bindparam("updated_at"))
+)
+_INSERT_MOVEMENT = insert(stock_movements)
+_LEVEL = select(stock_levels).where(stock_levels.c.site == bindparam("site"),
+                                    stock_levels.c.part_no == bindparam("part_no"))
+_AVAILABLE_ELSEWHERE = (
+    select(stock_levels)
+    .where(stock_levels.c.site.in_(bindparam("sites", expanding=True)),
+           stock_levels.c.part_no.in_(bindparam("part_nos", expanding=True)),
+           stock_levels.c.on_hand > stock_levels.c.reserved)
+    .order_by(stock_levels.c.site, stock_levels.c.part_no)
+)
+_VALUE_AT = (select(func.sum(stock_levels.c.on_hand * stock_levels.c.unit_cost))
+             .where(stock_levels.c.site == bindparam("site")))
+_INSERT_RECEIPT = insert(stock_receipts)
 
 
 class SqlStockRepository(AbstractStockRepository):
@@ -178,23 +215,17 @@ class SqlStockRepository(AbstractStockRepository):
             ])
         # Row locks taken in part_no order by every writer, so two reservations never wait on each other
         # in a cycle. SQLite ignores FOR UPDATE; there the engine's BEGIN IMMEDIATE already serialises writers.
-        rows = self.connection.execute(
-            select(stock_levels)
-            .where(stock_levels.c.site == site, stock_levels.c.part_no.in_(part_nos))
-            .order_by(stock_levels.c.part_no)
-            .with_for_update()
-        ).mappings()
+        rows = self.connection.execute(_LEVELS_FOR_UPDATE, {"site": site, "part_nos": part_nos}).mappings()
         found = {row["part_no"]: _level(row) for row in rows}
         return {part_no: found.get(part_no) or StockLevel(site, part_no) for part_no in part_nos}
 
     def save(self, level, at):
-        self.connection.execute(
-            update(stock_levels)
-            .where(stock_levels.c.site == level.site, stock_levels.c.part_no == level.part_no)
-            .values(on_hand=level.on_hand, reserved=level.reserved, unit_cost=level.unit_cost, updated_at=at)
-        )
+        self.connection.execute(_SAVE_LEVEL, {
+            "b_site": level.site, "b_part_no": level.part_no, "on_hand": level.on_hand, "reserved": level.reserved,
+            "unit_cost": level.unit_cost, "updated_at": at,
+        })
         if level.movements:
-            self.connection.execute(insert(stock_movements), [
+            self.connection.execute(_INSERT_MOVEMENT, [
                 {"site": m.site, "part_no": m.part_no, "kind": m.kind, "on_hand_change": m.on_hand_change,
                  "reserved_change": m.reserved_change, "unit_cost": m.unit_cost, "reference": m.reference,
                  "reason": m.reason, "at": at}
@@ -211,9 +242,7 @@ class SqlStockRepository(AbstractStockRepository):
         return [_movement(row) for row in rows]
 
     def get(self, site, part_no):
-        row = self.connection.execute(
-            select(stock_levels).where(stock_levels.c.site == site, stock_levels.c.part_no == part_no)
-        ).mappings().first()
+        row = self.connection.execute(_LEVEL, {"site": site, "part_no": part_no}).mappings().first()
         return None if row is None else _level(row)
 
     def at_site(self, site):
@@ -227,11 +256,7 @@ class SqlStockRepository(AbstractStockRepository):
         found: dict[str, list[StockLevel]] = {}
         if not sites or not part_nos:
             return found
-        rows = self.connection.execute(
-            select(stock_levels).where(stock_levels.c.site.in_(sites), stock_levels.c.part_no.in_(part_nos),
-                                       stock_levels.c.on_hand > stock_levels.c.reserved)
-            .order_by(stock_levels.c.site, stock_levels.c.part_no)
-        ).mappings()
+        rows = self.connection.execute(_AVAILABLE_ELSEWHERE, {"sites": sites, "part_nos": part_nos}).mappings()
         for row in rows:
             found.setdefault(row["part_no"], []).append(_level(row))
         return found
@@ -262,16 +287,33 @@ class SqlStockRepository(AbstractStockRepository):
         return {part_no: at for part_no, at in rows}
 
     def value_at(self, site):
-        value = self.connection.execute(
-            select(func.sum(stock_levels.c.on_hand * stock_levels.c.unit_cost)).where(stock_levels.c.site == site)
-        ).scalar()
+        value = self.connection.execute(_VALUE_AT, {"site": site}).scalar()
         return Decimal(value or 0)
 
     def add_receipt(self, receipt):
-        self.connection.execute(insert(stock_receipts).values(
-            id=receipt.id, site=receipt.site, part_no=receipt.part_no, qty=receipt.qty,
-            unit_cost=receipt.unit_cost, received_at=receipt.received_at,
-        ))
+        self.connection.execute(_INSERT_RECEIPT, {
+            "id": receipt.id, "site": receipt.site, "part_no": receipt.part_no, "qty": receipt.qty,
+            "unit_cost": receipt.unit_cost, "received_at": receipt.received_at,
+        })
+
+
+_LOCK_TICKET = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=String()), 0)))
+_RESERVATION_OF_TICKET = select(reservations).where(reservations.c.ticket_id == bindparam("ticket_id"))
+_LINES_OF_RESERVATION = (select(reservation_lines)
+                         .where(reservation_lines.c.reservation_id == bindparam("reservation_id"))
+                         .order_by(reservation_lines.c.part_no))
+_INSERT_RESERVATION = insert(reservations)
+_INSERT_LINE = insert(reservation_lines)
+_SAVE_RESERVATION = (update(reservations).where(reservations.c.id == bindparam("b_id"))
+                     .values(status=bindparam("status"), consumed_at=bindparam("consumed_at"),
+                             reason=bindparam("reason")))
+_SAVE_LINE = (update(reservation_lines)
+              .where(reservation_lines.c.reservation_id == bindparam("b_reservation_id"),
+                     reservation_lines.c.part_no == bindparam("b_part_no"))
+              .values(held=bindparam("held")))
+_SIGNALS = select(ticket_signals.c.kind).where(ticket_signals.c.ticket_id == bindparam("ticket_id"))
+_COMPLETION = select(ticket_completions).where(ticket_completions.c.ticket_id == bindparam("ticket_id"))
+_INSERT_COMPLETION = insert(ticket_completions)
 
 
 class SqlReservationRepository(AbstractReservationRepository):
@@ -281,20 +323,13 @@ class SqlReservationRepository(AbstractReservationRepository):
     def lock_ticket(self, ticket_id):
         # SQLite needs nothing: BEGIN IMMEDIATE lets one writer in at a time.
         if self.connection.dialect.name == "postgresql":
-            key = func.hashtextextended(literal(f"inventory.ticket:{ticket_id}"), 0)
-            self.connection.execute(select(func.pg_advisory_xact_lock(key)))
+            self.connection.execute(_LOCK_TICKET, {"key": f"inventory.ticket:{ticket_id}"})
 
     def for_ticket(self, ticket_id):
-        row = self.connection.execute(
-            select(reservations).where(reservations.c.ticket_id == ticket_id)
-        ).mappings().first()
+        row = self.connection.execute(_RESERVATION_OF_TICKET, {"ticket_id": ticket_id}).mappings().first()
         if row is None:
             return None
-        lines = self.connection.execute(
-            select(reservation_lines)
-            .where(reservation_lines.c.reservation_id == row["id"])
-            .order_by(reservation_lines.c.part_no)
-        ).mappings()
+        lines = self.connection.execute(_LINES_OF_RESERVATION, {"reservation_id": row["id"]}).mappings()
         return Reservation(
             id=row["id"], ticket_id=row["ticket_id"], site=row["site"], status=row["status"],
             created_at=row["created_at"], consumed_at=row["consumed_at"], region=row["region"],
@@ -303,31 +338,29 @@ class SqlReservationRepository(AbstractReservationRepository):
         )
 
     def add(self, reservation):
-        self.connection.execute(insert(reservations).values(
-            id=reservation.id, ticket_id=reservation.ticket_id, site=reservation.site, status=reservation.status,
-            created_at=reservation.created_at, consumed_at=reservation.consumed_at, region=reservation.region,
-            requested_at=reservation.requested_at, reason=reservation.reason,
-        ))
+        self.connection.execute(_INSERT_RESERVATION, {
+            "id": reservation.id, "ticket_id": reservation.ticket_id, "site": reservation.site,
+            "status": reservation.status, "created_at": reservation.created_at,
+            "consumed_at": reservation.consumed_at, "region": reservation.region,
+            "requested_at": reservation.requested_at, "reason": reservation.reason,
+        })
         if reservation.lines:
-            self.connection.execute(insert(reservation_lines), [
+            self.connection.execute(_INSERT_LINE, [
                 {"reservation_id": reservation.id, "part_no": line.part_no, "qty": line.qty,
                  "from_site": line.from_site, "held": line.held}
                 for line in reservation.lines
             ])
 
     def save(self, reservation):
-        self.connection.execute(
-            update(reservations)
-            .where(reservations.c.id == reservation.id)
-            .values(status=reservation.status, consumed_at=reservation.consumed_at, reason=reservation.reason)
-        )
-        for line in reservation.lines:
-            self.connection.execute(
-                update(reservation_lines)
-                .where(reservation_lines.c.reservation_id == reservation.id,
-                       reservation_lines.c.part_no == line.part_no)
-                .values(held=line.held)
-            )
+        self.connection.execute(_SAVE_RESERVATION, {
+            "b_id": reservation.id, "status": reservation.status, "consumed_at": reservation.consumed_at,
+            "reason": reservation.reason,
+        })
+        if reservation.lines:
+            self.connection.execute(_SAVE_LINE, [
+                {"b_reservation_id": reservation.id, "b_part_no": line.part_no, "held": line.held}
+                for line in reservation.lines
+            ])
 
     def backordered(self, site, part_nos=None):
         query = (select(reservations.c.ticket_id)
@@ -347,27 +380,28 @@ class SqlReservationRepository(AbstractReservationRepository):
         insert_ignoring_duplicates(self.connection, ticket_signals, [{"ticket_id": ticket_id, "kind": kind, "at": at}])
 
     def signals(self, ticket_id):
-        return set(self.connection.execute(
-            select(ticket_signals.c.kind).where(ticket_signals.c.ticket_id == ticket_id)).scalars())
+        return set(self.connection.execute(_SIGNALS, {"ticket_id": ticket_id}).scalars())
 
     def completion_of(self, ticket_id):
-        row = self.connection.execute(
-            select(ticket_completions).where(ticket_completions.c.ticket_id == ticket_id)
-        ).mappings().first()
+        row = self.connection.execute(_COMPLETION, {"ticket_id": ticket_id}).mappings().first()
         if row is None:
             return None
         return TicketCompletion(row["ticket_id"], row["site"], row["event_id"], row["completed_at"])
 
     def add_completion(self, completion):
-        self.connection.execute(insert(ticket_completions).values(
-            ticket_id=completion.ticket_id, site=completion.site, event_id=completion.event_id,
-            completed_at=completion.completed_at,
-        ))
+        self.connection.execute(_INSERT_COMPLETION, {
+            "ticket_id": completion.ticket_id, "site": completion.site, "event_id": completion.event_id,
+            "completed_at": completion.completed_at,
+        })
 
 
 def insert_ignoring_duplicates(connection: Connection, table, rows: list[dict]) -> None:
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[connection.dialect.name]
-    connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+    connection.execute(_inserting_unless_present(connection.dialect.name, table), rows)
+
+
+@functools.cache
+def _inserting_unless_present(dialect_name: str, table):
+    return _DIALECTS[dialect_name].insert(table).on_conflict_do_nothing()
 
 
 def _movement(row) -> Movement:

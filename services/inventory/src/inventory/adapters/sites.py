@@ -5,7 +5,7 @@ import abc
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ..domain.sites import IN_TRANSIT, Site, Transfer
 from .repository import insert_ignoring_duplicates
@@ -52,33 +52,48 @@ class AbstractTransfers(abc.ABC):
         """What is on its way to the site: it counts against the site's deposit already."""
 
 
+# Built once: every ticket names its site, so these run per ticket (values go as execution parameters).
+_SITE = select(sites).where(sites.c.site == bindparam("site"))
+_LEARN_REGION = (update(sites).where(sites.c.site == bindparam("b_site"), sites.c.region.is_(None))
+                 .values(region=bindparam("region"), updated_at=bindparam("updated_at")))
+_PUT_SITE = (update(sites).where(sites.c.site == bindparam("b_site"))
+             .values(region=bindparam("region"), deposit=bindparam("deposit"), updated_at=bindparam("updated_at")))
+_IN_REGION = select(sites.c.site).where(sites.c.region == bindparam("region")).order_by(sites.c.site)
+
+
 class SqlSites(AbstractSites):
     def __init__(self, connection: Connection):
         self.connection = connection
 
     def get(self, site):
-        row = self.connection.execute(select(sites).where(sites.c.site == site)).mappings().first()
+        row = self.connection.execute(_SITE, {"site": site}).mappings().first()
         return None if row is None else Site(row["site"], row["region"], row["deposit"])
 
     def learn(self, site, region, at):
         insert_ignoring_duplicates(self.connection, sites, [{"site": site, "region": region, "updated_at": at}])
-        self.connection.execute(update(sites).where(sites.c.site == site, sites.c.region.is_(None))
-                                .values(region=region, updated_at=at))
+        self.connection.execute(_LEARN_REGION, {"b_site": site, "region": region, "updated_at": at})
 
     def put(self, site, at):
         new = self.get(site.site) is None
         insert_ignoring_duplicates(self.connection, sites, [{"site": site.site, "updated_at": at}])
-        self.connection.execute(update(sites).where(sites.c.site == site.site)
-                                .values(region=site.region, deposit=site.deposit, updated_at=at))
+        self.connection.execute(_PUT_SITE, {"b_site": site.site, "region": site.region, "deposit": site.deposit,
+                                            "updated_at": at})
         return new
 
     def in_region(self, region):
-        return list(self.connection.execute(
-            select(sites.c.site).where(sites.c.region == region).order_by(sites.c.site)).scalars())
+        return list(self.connection.execute(_IN_REGION, {"region": region}).scalars())
 
     def all(self):
         rows = self.connection.execute(select(sites).order_by(sites.c.site)).mappings()
         return [Site(row["site"], row["region"], row["deposit"]) for row in rows]
+
+
+_INSERT_TRANSFER = insert(transfers)
+_TRANSFER_FOR_UPDATE = select(transfers).where(transfers.c.id == bindparam("id")).with_for_update()
+_SAVE_TRANSFER = (update(transfers).where(transfers.c.id == bindparam("b_id"))
+                  .values(status=bindparam("status"), received_at=bindparam("received_at")))
+_INBOUND_VALUE = (select(func.sum(transfers.c.qty * transfers.c.unit_cost))
+                  .where(transfers.c.to_site == bindparam("site"), transfers.c.status == IN_TRANSIT))
 
 
 class SqlTransfers(AbstractTransfers):
@@ -86,16 +101,15 @@ class SqlTransfers(AbstractTransfers):
         self.connection = connection
 
     def add(self, transfer):
-        self.connection.execute(insert(transfers).values(**vars(transfer)))
+        self.connection.execute(_INSERT_TRANSFER, vars(transfer))
 
     def for_update(self, transfer_id):
-        row = self.connection.execute(
-            select(transfers).where(transfers.c.id == transfer_id).with_for_update()).mappings().first()
+        row = self.connection.execute(_TRANSFER_FOR_UPDATE, {"id": transfer_id}).mappings().first()
         return None if row is None else Transfer(**row)
 
     def save(self, transfer):
-        self.connection.execute(update(transfers).where(transfers.c.id == transfer.id)
-                                .values(status=transfer.status, received_at=transfer.received_at))
+        self.connection.execute(_SAVE_TRANSFER, {"b_id": transfer.id, "status": transfer.status,
+                                                 "received_at": transfer.received_at})
 
     def of_ticket(self, ticket_id):
         rows = self.connection.execute(
@@ -111,7 +125,5 @@ class SqlTransfers(AbstractTransfers):
         return [Transfer(**row) for row in self.connection.execute(query).mappings()]
 
     def inbound_value(self, site):
-        value = self.connection.execute(
-            select(func.sum(transfers.c.qty * transfers.c.unit_cost))
-            .where(transfers.c.to_site == site, transfers.c.status == IN_TRANSIT)).scalar()
+        value = self.connection.execute(_INBOUND_VALUE, {"site": site}).scalar()
         return Decimal(value or 0)
