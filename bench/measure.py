@@ -71,9 +71,29 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / CLOCK_TICKS
 
 
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def postgresql_server() -> tuple[int, ...]:
+    """The PostgreSQL postmaster(s) on this machine: their trees are the server's processes."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _comm(int(entry.name)) == "postgres":
+            stat = _stat(int(entry.name))
+            if stat is not None and _comm(int(stat[1])) != "postgres":
+                found.append(int(entry.name))
+    return tuple(found)
+
+
 def process_role(pid: int) -> str:
     """What a platform process is, from its command line: ``intake-web`` (gunicorn, master and workers
     together), ``dispatch-worker``, ``billing-consumer``, ...; else the program's name."""
+    if _comm(pid) == "postgres":
+        return "PostgreSQL server (all its sessions)"
     try:
         argv = [a for a in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if a]
     except OSError:
@@ -96,15 +116,18 @@ class CpuWindow:
 
     roots: tuple[int, ...] = ()
     label: str = "platform"
+    #: Process trees counted by role (``cpu_seconds_by_process``) but not in the ``label`` cores: a
+    #: database server the platform uses.
+    beside: tuple[int, ...] = ()
 
     def __enter__(self) -> "CpuWindow":
         self.cpus = os.cpu_count() or 1
         self._pids = [pid for root in self.roots for pid in process_tree(root)]
+        self._beside = [pid for root in self.beside for pid in process_tree(root)]
         self._wall = time.monotonic()
         self._machine = _machine_ticks()
-        self._each = {pid: cpu_seconds([pid]) for pid in self._pids}
-        self._roles = {pid: process_role(pid) for pid in self._pids}
-        self._tree = sum(self._each.values())
+        self._each = {pid: cpu_seconds([pid]) for pid in self._pids + self._beside}
+        self._roles = {pid: process_role(pid) for pid in self._each}
         self._self = time.process_time()
         return self
 
@@ -113,10 +136,12 @@ class CpuWindow:
         busy, total = _machine_ticks()
         self.machine_busy = (busy - self._machine[0]) / max(1, total - self._machine[1])
         self.by_role: dict[str, float] = {}
-        for pid in self._pids:
-            used = max(cpu_seconds([pid]) - self._each[pid], 0.0)  # a process gone by now reads as 0
+        tree = 0.0
+        for pid, before in self._each.items():
+            used = max(cpu_seconds([pid]) - before, 0.0)  # a process gone by now reads as 0
             self.by_role[self._roles[pid]] = self.by_role.get(self._roles[pid], 0.0) + used
-        self.tree_cores = sum(self.by_role.values()) / max(self.wall, 1e-9)
+            tree += used if pid not in self._beside else 0.0
+        self.tree_cores = tree / max(self.wall, 1e-9)
         self.self_cores = (time.process_time() - self._self) / max(self.wall, 1e-9)
 
     def as_dict(self) -> dict:

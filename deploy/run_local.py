@@ -133,7 +133,10 @@ class Platform:
 
     def command(self, service: str, role: str) -> list[str]:
         if role == "web":
-            threads = self.setting(service, "WEB_THREADS", "1")
+            # gthread keeps the callers' connections alive and overlaps one request's commit with the next
+            # one's work: measured with `make bench`, a ticket costs about a quarter less CPU than with
+            # one sync worker, and the whole flow settles more tickets per second.
+            threads = self.setting(service, "WEB_THREADS", "4")
             return [sys.executable, "-m", "gunicorn", "--config", str(HERE / "lifeline.py"),
                     "--bind", f"{self.host}:{self.port(service)}",
                     "--workers", self.setting(service, "WEB_WORKERS", "1"),

@@ -16,7 +16,7 @@ from functools import cached_property
 from types import SimpleNamespace
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Engine, Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, select, update
 from sqlalchemy.exc import DBAPIError
 
 from .amqp import blocking_connection
@@ -88,18 +88,19 @@ class OutboxRelay:
             .values(sent_at=bindparam("sent_at")),
         )
 
-    def _fetch(self, after: int | None) -> list:
+    def _fetch(self, connection: Connection, after: int | None) -> list:
         statements = self._statements
-        with self.engine.connect() as connection:
-            if after is None:
-                return connection.execute(statements.first_batch).all()
-            return connection.execute(statements.batch_after, {"after": after}).all()
+        if after is None:
+            rows = connection.execute(statements.first_batch).all()
+        else:
+            rows = connection.execute(statements.batch_after, {"after": after}).all()
+        connection.rollback()  # ends the read: the next one sees rows committed meanwhile
+        return rows
 
-    def _mark_sent(self, rows) -> None:
+    def _mark_sent(self, connection: Connection, rows) -> None:
         now = utcnow()
-        with self.engine.begin() as connection:
-            connection.execute(self._statements.mark_sent,
-                               {"positions": [row.position for row in rows], "sent_at": now})
+        connection.execute(self._statements.mark_sent, {"positions": [row.position for row in rows], "sent_at": now})
+        connection.commit()
         hop = HOP_SECONDS.labels(self.service)
         for row in rows:
             hop.observe(max((now - row.created_at).total_seconds(), 0.0))
@@ -122,25 +123,31 @@ class OutboxRelay:
         round trips overlap. A row is marked sent only after its confirm; a crash in between republishes
         it, which consumers absorb as a duplicate. Leadership is rechecked before every batch.
         """
+        # One connection for the whole pass (each checkout would cost a ping round trip), holding no
+        # transaction while it waits for the broker.
         with self.engine.connect() as connection:
             if connection.execute(self._statements.any_pending).first() is None:
                 return 0
-        self._declare_topology()
+            connection.rollback()
+            self._declare_topology()
+            return self._pipeline(connection, max_batches)
+
+    def _pipeline(self, connection: Connection, max_batches: int) -> int:
         confirmed = 0
         in_flight: deque[_Batch] = deque()
         for _ in range(max_batches):
             if not self.leadership.hold():
                 break
             # Past what is in flight; a row that committed late below it is taken when the pipeline drains.
-            rows = self._fetch(in_flight[-1].rows[-1].position if in_flight else None)
+            rows = self._fetch(connection, in_flight[-1].rows[-1].position if in_flight else None)
             if rows:
                 in_flight.append(_Batch(rows, self._send(rows), time.perf_counter()))
             if in_flight and (not rows or len(in_flight) >= IN_FLIGHT_BATCHES):
-                confirmed += self._finish(in_flight.popleft())
+                confirmed += self._finish(connection, in_flight.popleft())
             if not in_flight:
                 return confirmed
         while in_flight:
-            confirmed += self._finish(in_flight.popleft())
+            confirmed += self._finish(connection, in_flight.popleft())
         return confirmed
 
     def _send(self, rows) -> int:
@@ -148,10 +155,10 @@ class OutboxRelay:
             [OutgoingMessage(row.event_id, row.event_type, row.routing_key, row.body) for row in rows]
         )
 
-    def _finish(self, batch: "_Batch") -> int:
+    def _finish(self, connection: Connection, batch: "_Batch") -> int:
         self.publisher.wait_confirmed(batch.last_tag)
         BATCH_SECONDS.labels(self.service).observe(time.perf_counter() - batch.sent_at)
-        self._mark_sent(batch.rows)
+        self._mark_sent(connection, batch.rows)
         return len(batch.rows)
 
     # -- housekeeping ---------------------------------------------------------------------------------
