@@ -25,8 +25,8 @@ RERUN = ["--reruns=1", "--reruns-delay=2", "-rR"]
 # (name, directory, what pytest runs there). The cross-service tests are split in two suites so that
 # both lanes carry long real-process work; the longest start first.
 SUITES = [
-    ("cross-service", ".", ["tests", "--ignore=tests/faults", "--ignore=tests/acceptance"]),
-    ("faults and acceptance", ".", ["tests/faults", "tests/acceptance"]),
+    ("cross-service", ".", ["tests", "--ignore=tests/faults", "--ignore=tests/acceptance", "--ignore=tests/run"]),
+    ("make run, faults and acceptance", ".", ["tests/run", "tests/faults", "tests/acceptance"]),
     ("shared", "shared", ["tests"]),
     ("intake", "services/intake", ["tests"]),
     ("dispatch", "services/dispatch", ["tests"]),
