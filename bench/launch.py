@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from aftersales_shared.testing.amqp import create_vhost, delete_vhost
 from aftersales_shared.testing.postgres import create_database, drop_database
 
-from .measure import process_tree
+from .measure import process_role, process_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("intake", "dispatch", "inventory", "billing", "fracas")
@@ -136,19 +136,10 @@ class Platform:
         ``billing-relay``, ...) and pid; a web server is its gunicorn master. For fault injection."""
         found = {}
         for pid in process_tree(self.pid):
-            try:
-                argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-            except OSError:
-                continue
-            if "-m" in argv and argv.index("-m") + 2 < len(argv):
-                module, role = argv[argv.index("-m") + 1], argv[argv.index("-m") + 2]
-                if module in SERVICES:
-                    found[f"{module}-{role}"] = pid
-                    continue
-            for service in SERVICES:
-                app = f"{service}.entrypoints.flask_app:create_app()"
-                if app in argv and f"{service}-web" not in found:
-                    found[f"{service}-web"] = pid  # the master comes before its workers in the tree
+            role = process_role(pid)
+            # The master comes before its workers in the tree: the first of a role is kept.
+            if role.split("-", 1)[0] in SERVICES and role not in found:
+                found[role] = pid
         return found
 
     def stop(self, timeout: float = 60.0) -> int:

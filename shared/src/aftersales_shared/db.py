@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL, make_url
 
 from .config import ConfigError
 
 T = TypeVar("T")
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(dialect_name: str, table: Table):
+    """The dialect's own INSERT into ``table``: the one that knows ON CONFLICT (both databases have it)."""
+    return _INSERTS[dialect_name](table)
 
 
 def is_transient(exc: BaseException) -> bool:

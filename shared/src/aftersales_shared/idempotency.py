@@ -17,14 +17,14 @@ import abc
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any, Callable, TypeVar
 
 from sqlalchemy import JSON, Column, Connection, Integer, MetaData, String, Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from .db import dialect_insert
 from .tables import UtcDateTime
 
 T = TypeVar("T")
@@ -148,10 +148,9 @@ class SqlIdempotencyRepository(AbstractIdempotencyRepository):
 @cache
 def _statements(table: Table, dialect_name: str) -> SimpleNamespace:
     """Built once per table and dialect: on a creating POST, building statements cost more than running them."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
     by_key = table.c.key == bindparam("b_key")
     return SimpleNamespace(
-        claim=dialect.insert(table).on_conflict_do_nothing(),
+        claim=dialect_insert(dialect_name, table).on_conflict_do_nothing(),
         by_key=select(table).where(by_key),
         record=update(table).where(by_key),
     )

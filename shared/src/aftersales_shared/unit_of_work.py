@@ -6,9 +6,8 @@ from functools import cache
 from typing import Sequence
 
 from sqlalchemy import Connection, Engine, Table, insert, text
-from sqlalchemy.dialects import postgresql, sqlite
 
-from .db import READ_ONLY
+from .db import READ_ONLY, dialect_insert
 from .envelope import Envelope
 from .tables import CORRELATION_LENGTH
 from .timeutil import utcnow
@@ -114,10 +113,8 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if not rows:
             return set()
         # One statement (SQLAlchemy's "insertmanyvalues"), compiled once whatever the batch size.
-        return set(self.connection.execute(self._claim_statement(), list(rows.values())).scalars())
-
-    def _claim_statement(self):
-        return _claim_statement(self.inbox, self.connection.dialect.name)
+        claim = _claim_statement(self.inbox, self.connection.dialect.name)
+        return set(self.connection.execute(claim, list(rows.values())).scalars())
 
     def _commit(self, events: list[Envelope]) -> None:
         if events:
@@ -143,8 +140,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 # Statements built once per table (and dialect): building one costs more CPU than running it.
 @cache
 def _claim_statement(inbox: Table, dialect_name: str):
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (dialect.insert(inbox)
+    return (dialect_insert(dialect_name, inbox)
             .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
             .returning(inbox.c.event_id))
 

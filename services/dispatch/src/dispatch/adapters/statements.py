@@ -8,7 +8,8 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import Integer, bindparam, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+
+from aftersales_shared.db import dialect_insert
 
 from ..domain.engineers import AVAILABLE, MAX_LOAD
 from .tables import (
@@ -102,7 +103,7 @@ CALENDAR = select(site_calendars).where(site_calendars.c.site == bindparam("b_si
 @cache
 def upsert_clocks(dialect_name: str):
     """breached_at is not among the columns it sets: a recorded breach stays."""
-    statement = (postgresql if dialect_name == "postgresql" else sqlite).insert(sla_clocks)
+    statement = dialect_insert(dialect_name, sla_clocks)
     return statement.on_conflict_do_update(
         index_elements=[sla_clocks.c.work_order_id, sla_clocks.c.clock],
         set_={name: statement.excluded[name] for name in CLOCK_COLUMNS})

@@ -4,12 +4,12 @@ from __future__ import annotations
 import abc
 from collections import Counter
 from datetime import date, datetime
+from functools import cache
 from typing import Sequence
 
-from functools import cache
-
 from sqlalchemy import Connection, and_, bindparam, or_, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+
+from aftersales_shared.db import dialect_insert
 
 from ..domain.failures import (
     FAILURE_OUTCOMES, FailureCost, FailureDetail, FailureRecord, PartUsed, Product, TicketFacts, failure_day,
@@ -204,13 +204,9 @@ _COPY_REGISTRATION = update(failure_records).where(failure_records.c.serial == b
     registered_model=bindparam("m"), registered_purchase_date=bindparam("d"), registered_batch=bindparam("b"))
 
 
-def _dialect_insert(dialect_name: str):
-    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-
-
 @cache
 def _upsert_units(dialect_name: str):
-    statement = _dialect_insert(dialect_name)(installed_units)
+    statement = dialect_insert(dialect_name, installed_units)
     # Safe against a concurrent registration of the same serial; rows go in serial order so two
     # overlapping registrations lock them in the same order and cannot deadlock.
     return statement.on_conflict_do_update(
@@ -222,7 +218,7 @@ def _upsert_units(dialect_name: str):
 
 @cache
 def _add_counts(dialect_name: str):
-    counts = _dialect_insert(dialect_name)(installed_counts)
+    counts = dialect_insert(dialect_name, installed_counts)
     return counts.on_conflict_do_update(
         index_elements=[installed_counts.c.model, installed_counts.c.purchase_date, installed_counts.c.batch],
         set_={"units": installed_counts.c.units + counts.excluded.units},
@@ -340,7 +336,7 @@ class AbstractVersionRepository(abc.ABC):
 
 @cache
 def _bump(dialect_name: str):
-    return _dialect_insert(dialect_name)(reliability_versions).on_conflict_do_update(
+    return dialect_insert(dialect_name, reliability_versions).on_conflict_do_update(
         index_elements=[reliability_versions.c.model],
         set_={"version": reliability_versions.c.version + 1})
 

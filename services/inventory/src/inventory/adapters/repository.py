@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from sqlalchemy import Connection, String, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from aftersales_shared.db import dialect_insert
 from aftersales_shared.timeutil import utcnow
 
 from ..domain.catalogue import Part
@@ -129,8 +129,6 @@ class AbstractCatalogue(abc.ABC):
 
 # Statements on the per-ticket path are built once; values travel as execution parameters, so SQLAlchemy
 # neither rebuilds them nor recomputes their cache keys on every call.
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
-
 _PART = select(parts).where(parts.c.part_no == bindparam("part_no"))
 _PART_FOR_UPDATE = _PART.with_for_update()
 _SAVE_PART = update(parts).where(parts.c.part_no == bindparam("b_part_no"))
@@ -138,7 +136,7 @@ _SAVE_PART = update(parts).where(parts.c.part_no == bindparam("b_part_no"))
 
 @functools.cache
 def _add_part(dialect_name: str):
-    return _DIALECTS[dialect_name].insert(parts).on_conflict_do_nothing().returning(parts.c.part_no)
+    return dialect_insert(dialect_name, parts).on_conflict_do_nothing().returning(parts.c.part_no)
 
 
 class SqlCatalogue(AbstractCatalogue):
@@ -401,7 +399,7 @@ def insert_ignoring_duplicates(connection: Connection, table, rows: list[dict]) 
 
 @functools.cache
 def _inserting_unless_present(dialect_name: str, table):
-    return _DIALECTS[dialect_name].insert(table).on_conflict_do_nothing()
+    return dialect_insert(dialect_name, table).on_conflict_do_nothing()
 
 
 def _movement(row) -> Movement:
