@@ -51,6 +51,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--tickets", type=int, default=None, help="tickets per whole-flow run")
     parser.add_argument("--concurrency", type=int, default=16, help="tickets in flight in the whole flow")
     parser.add_argument("--paced-rate", type=float, default=None, help="tickets/s of the paced flow run (0: none)")
+    parser.add_argument("--light-load", type=float, default=None,
+                        help="a last flow run paced at this fraction of the capacity just measured (0: none)")
     parser.add_argument("--http-clients", default=None, help="concurrencies of the HTTP load, e.g. 16,64")
     parser.add_argument("--http-seconds", type=float, default=None)
     parser.add_argument("--generator", choices=("wrk", "python"), default=None,
@@ -67,6 +69,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "databases": "sqlite" if quick else "sqlite,postgresql",
         "tickets": 40 if quick else 500,
         "paced_rate": 0 if quick else 100,
+        "light_load": 0 if quick else 0.5,
         "http_clients": "16" if quick else "16,64",
         "http_seconds": 2 if quick else 10,
         "publish": 2000 if quick else 20000,
@@ -126,10 +129,13 @@ class Bench:
             consume = out["consume"] = {}
             consume["raw"] = self.stage("consume: raw pika", messaging.raw_consume, url, args.consume,
                                         **self.overrides)
-            consume["postgresql"] = self.stage("consume: EventConsumer (PostgreSQL)", messaging.consumer_rate, url,
-                                               databases["consumer"], args.consume, "postgres", **self.overrides)
-            consume["sqlite"] = self.stage("consume: EventConsumer (SQLite)", messaging.consumer_rate, url,
-                                           f"sqlite:///{tmp}/consumer.db", args.consume, "sqlite", **self.overrides)
+            for set_based, suffix, how in ((False, "", "row by row"), (True, "_bulk", "set-based")):
+                consume[f"postgresql{suffix}"] = self.stage(
+                    f"consume: EventConsumer, {how} (PostgreSQL)", messaging.consumer_rate, url,
+                    databases["consumer"], args.consume, "postgres", set_based, **self.overrides)
+                consume[f"sqlite{suffix}"] = self.stage(
+                    f"consume: EventConsumer, {how} (SQLite)", messaging.consumer_rate, url,
+                    f"sqlite:///{tmp}/consumer{suffix}.db", args.consume, "sqlite", set_based, **self.overrides)
             latency = out["latency"] = {}
             latency["raw"] = self.stage("latency: raw pika", messaging.raw_publish_latency, url, args.latency,
                                         args.latency_rate)
@@ -178,11 +184,19 @@ class Bench:
             runs = [("flow_paced", args.paced_rate)] if args.paced_rate else []
             runs.append(("flow_capacity", None))
             for key, rate in runs:
-                result = driver.drive(args.tickets, concurrency=args.concurrency, rate=rate,
-                                      settle_timeout=60 if args.quick else 180)
-                summary = result.summary()
-                summary["books"] = driver.check_books(result)
-                out[key] = summary
+                out[key] = self._drive(driver, args.tickets, rate)
+            capacity = (out.get("flow_capacity") or {}).get("steady_settled_per_s")
+            if args.light_load and capacity:
+                # Latency when the platform is not saturated: about 20 s at a fraction of its capacity.
+                rate = round(args.light_load * capacity, 1)
+                out["flow_light"] = self._drive(driver, max(40, min(args.tickets, int(20 * rate))), rate)
+
+    def _drive(self, driver: FlowDriver, tickets: int, rate: float | None) -> dict:
+        result = driver.drive(tickets, concurrency=self.args.concurrency, rate=rate,
+                              settle_timeout=60 if self.args.quick else 180)
+        summary = result.summary()
+        summary["books"] = driver.check_books(result)
+        return summary
 
     # -- the whole run ------------------------------------------------------------------------------
 
@@ -216,7 +230,7 @@ def checks(results: dict, errors: list[dict]) -> dict:
     lost = duplicated = 0
     problems = []
     for database, platform in results["platforms"].items():
-        for key in ("flow_paced", "flow_capacity"):
+        for key in ("flow_paced", "flow_capacity", "flow_light"):
             flow = platform.get(key)
             if not flow:
                 continue

@@ -2,7 +2,7 @@
 
 - publish: raw pika without confirms (baseline), with one confirm per message, and the outbox relay;
 - consume: raw pika basic_consume + ack (baseline) against ``EventConsumer`` with the inbox and one
-  row written per message, on PostgreSQL and on SQLite;
+  row written per message, row by row and by a set-based bulk handler, on PostgreSQL and on SQLite;
 - relay hop latency: a steady trickle of outbox rows, commit → broker confirm and commit → delivered
   to a bound queue, against raw pika publish (confirm per message) → delivered at the same pace.
 
@@ -104,12 +104,21 @@ class _Data(Schema):
     ticket_id = fields.String(required=True)
 
 
-def consumer_bus(engine, outbox, inbox, effects, event_type: str) -> EventBus:
-    def record_effect(event, uow):
-        uow.connection.execute(insert(effects).values(ticket_id=event.data["ticket_id"]))
+def consumer_bus(engine, outbox, inbox, effects, event_type: str, set_based: bool = False) -> EventBus:
+    """One effect row per event: written row by row by a handler (the way most handlers write), or
+    by a bulk handler that writes a run of events with one statement."""
+    record = insert(effects)  # built once, as the services' handlers build theirs
 
-    return EventBus(lambda: SqlAlchemyUnitOfWork(engine, outbox, inbox), {event_type: record_effect},
-                    {event_type: _Data()})
+    def record_effect(event, uow):
+        uow.connection.execute(record, {"ticket_id": event.data["ticket_id"]})
+
+    def record_effects(events, uow):
+        uow.connection.execute(record, [{"ticket_id": event.data["ticket_id"]} for event in events])
+
+    uow_factory = lambda: SqlAlchemyUnitOfWork(engine, outbox, inbox)  # noqa: E731
+    if set_based:
+        return EventBus(uow_factory, {}, {event_type: _Data()}, bulk_handlers={event_type: record_effects})
+    return EventBus(uow_factory, {event_type: record_effect}, {event_type: _Data()})
 
 
 def run_consumer(consumer: EventConsumer) -> threading.Thread:
@@ -240,22 +249,30 @@ def _fill_queue(url: str, event_type: str, queue: str, count: int) -> None:
     connection.close()
 
 
-def consumer_rate(url: str, database_url: str, count: int, label: str, **overrides) -> dict:
+def consumer_rate(url: str, database_url: str, count: int, label: str, set_based: bool = False,
+                  **overrides) -> dict:
     """``count`` queued events through ``EventConsumer.run()``: inbox claim plus one row each."""
-    event_type = f"BenchConsumed{label.capitalize()}"
+    event_type = f"BenchConsumed{label.capitalize()}{'Bulk' if set_based else ''}"
     metadata, outbox, inbox, effects = tables()
     engine = make_engine(database_url)
     settings = messaging_settings(url, **overrides)
-    topology = Topology(f"bench-{label}", (event_type,), settings)
+    topology = Topology(f"bench-{label}{'-bulk' if set_based else ''}", (event_type,), settings)
     try:
         metadata.create_all(engine)
-        bus = consumer_bus(engine, outbox, inbox, effects, event_type)
+        bus = consumer_bus(engine, outbox, inbox, effects, event_type, set_based)
         prime(url, bus, topology, settings)
         _fill_queue(url, event_type, topology.queue_name, count)
 
-        def done() -> int:
+        def counts() -> tuple[int, int]:
             with engine.connect() as db:
-                return db.execute(select(func.count()).select_from(effects)).scalar()
+                return (db.execute(select(func.count()).select_from(effects)).scalar(),
+                        db.execute(select(func.count()).select_from(inbox)).scalar())
+
+        # The database may hold an earlier stage's rows: what this stage adds is what counts.
+        rows_before, claimed_before = counts()
+
+        def done() -> int:
+            return counts()[0] - rows_before
 
         consumer = EventConsumer(bus, topology, settings)
         with CpuWindow() as cpu:
@@ -269,15 +286,13 @@ def consumer_rate(url: str, database_url: str, count: int, label: str, **overrid
                 time.sleep(0.01)
             elapsed = time.perf_counter() - started
         stop_consumer(consumer, thread)
-        with engine.connect() as db:
-            rows = db.execute(select(func.count()).select_from(effects)).scalar()
-            claimed = db.execute(select(func.count()).select_from(inbox)).scalar()
+        rows, claimed = (after - before for after, before in zip(counts(), (rows_before, claimed_before)))
         if (rows, claimed) != (count, count):
             raise RuntimeError(f"{count} events gave {rows} effect rows and {claimed} inbox rows")
     finally:
         engine.dispose()
     return {"messages": count, "per_s": round(count / elapsed), "cpu": cpu.as_dict(),
-            "settings": describe_settings(settings)}
+            "settings": describe_settings(settings), "handler": "set-based" if set_based else "row by row"}
 
 
 def raw_consume(url: str, count: int, **overrides) -> dict:

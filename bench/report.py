@@ -26,10 +26,11 @@ def targets(results: dict) -> list[dict]:
     if raw and relay:
         add("outbox relay throughput (PostgreSQL)", ">= 50% of raw pika publish",
             f"{relay} msg/s = {100 * relay / raw:.0f}%", relay >= 0.5 * raw)
-    for database in ("postgresql", "sqlite"):
-        rate = _get(results, "messaging", "consume", database, "per_s")
+    for key, label in (("postgresql", "PostgreSQL, row by row"), ("sqlite", "SQLite, row by row"),
+                       ("postgresql_bulk", "PostgreSQL, set-based"), ("sqlite_bulk", "SQLite, set-based")):
+        rate = _get(results, "messaging", "consume", key, "per_s")
         if rate is not None:
-            add(f"consumer, inbox + one row per message ({database})", ">= 3000 msg/s", f"{rate} msg/s",
+            add(f"consumer, inbox + one row per message ({label})", ">= 3000 msg/s", f"{rate} msg/s",
                 rate >= 3000)
     fleet = results.get("reliability")
     if fleet:
@@ -136,8 +137,10 @@ def markdown(results: dict) -> str:
                   "Messages queued up first, then taken off by a fresh consumer; the clock includes connecting.",
                   "", "| path | messages | msg/s | vs baseline | settings | CPU |", "|---|---|---|---|---|---|"]
         for key, label in (("raw", "raw pika basic_consume + ack, no database (**baseline**)"),
-                           ("postgresql", "`EventConsumer`, inbox + one row, PostgreSQL"),
-                           ("sqlite", "`EventConsumer`, inbox + one row, SQLite")):
+                           ("postgresql", "`EventConsumer`, inbox + one row written row by row, PostgreSQL"),
+                           ("sqlite", "`EventConsumer`, inbox + one row written row by row, SQLite"),
+                           ("postgresql_bulk", "`EventConsumer`, inbox + one row, set-based handler, PostgreSQL"),
+                           ("sqlite_bulk", "`EventConsumer`, inbox + one row, set-based handler, SQLite")):
             row = consume.get(key)
             if row:
                 settings = row.get("settings") or {"prefetch": row.get("prefetch")}
@@ -185,7 +188,8 @@ def markdown(results: dict) -> str:
 
     flow_rows = []
     for database, platform in platforms.items():
-        for key, label in (("flow_paced", "paced"), ("flow_capacity", "as fast as 16 clients post")):
+        for key, label in (("flow_paced", "paced"), ("flow_capacity", "as fast as 16 clients post"),
+                           ("flow_light", "paced below the capacity above")):
             flow = platform.get(key)
             if not flow:
                 continue

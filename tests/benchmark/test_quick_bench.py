@@ -24,7 +24,7 @@ def test_the_quick_benchmark_loses_and_duplicates_nothing(tmp_path):
 
     assert report["errors"] == [], output
     assert set(report["messaging"]) == {"publish", "consume", "latency"}
-    assert set(report["messaging"]["consume"]) == {"raw", "postgresql", "sqlite"}, output
+    assert set(report["messaging"]["consume"]) == {"raw", "postgresql", "sqlite", "postgresql_bulk", "sqlite_bulk"}, output
     assert set(report["messaging"]["latency"]) == {"raw", "relay_postgresql", "relay_sqlite"}, output
     flow = report["platforms"]["sqlite"]["flow_capacity"]
     assert (flow["accepted"], flow["settled"], flow["lost"], flow["duplicated"]) == (flow["tickets"], flow["tickets"], 0, 0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from itertools import groupby
 from typing import Callable, Mapping, Sequence
 
 from marshmallow import Schema
@@ -12,6 +13,9 @@ from .unit_of_work import AbstractUnitOfWork
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Envelope, AbstractUnitOfWork], None]
+# Takes a run of consecutive new events of one type, in delivery order, and writes their effects
+# set-based: one statement for the run instead of one per event.
+BulkHandler = Callable[[Sequence[Envelope], AbstractUnitOfWork], None]
 
 
 class UnhandledEventType(InvalidMessage):
@@ -24,21 +28,27 @@ class EventBus:
         uow_factory: Callable[[], AbstractUnitOfWork],
         handlers: Mapping[str, Handler],
         schemas: Mapping[str, Schema],
+        bulk_handlers: Mapping[str, BulkHandler] | None = None,
     ):
-        missing = set(handlers) - set(schemas)
+        bulk_handlers = dict(bulk_handlers or {})
+        both = set(handlers) & set(bulk_handlers)
+        if both:
+            raise ValueError(f"event types with both a handler and a bulk handler: {sorted(both)}")
+        missing = (set(handlers) | set(bulk_handlers)) - set(schemas)
         if missing:
             raise ValueError(f"no data schema for handled event types: {sorted(missing)}")
         self.uow_factory = uow_factory
         self.handlers = dict(handlers)
+        self.bulk_handlers = bulk_handlers
         self.schemas = dict(schemas)
 
     @property
     def event_types(self) -> list[str]:
-        return sorted(self.handlers)
+        return sorted({*self.handlers, *self.bulk_handlers})
 
     def validate(self, envelope: Envelope) -> Envelope:
         """Raises InvalidMessage for an event this service can never process as it is."""
-        if envelope.type not in self.handlers:
+        if envelope.type not in self.handlers and envelope.type not in self.bulk_handlers:
             raise UnhandledEventType({"type": [f"No handler for event type {envelope.type!r} in this service."]})
         # Typed values for the fields the schema knows; everything else passes through untouched.
         return envelope.with_data({**envelope.data, **validate_data(envelope, self.schemas[envelope.type])})
@@ -50,22 +60,35 @@ class EventBus:
     def handle_many(self, events: Sequence[Envelope]) -> list[bool]:
         """Validated events, in delivery order, in one transaction: all their effects commit or none.
 
-        One set-based insert into the inbox tells which are new; only those reach their handlers.
+        One set-based insert into the inbox tells which are new; only those reach their handlers, in
+        delivery order: a bulk handler takes each run of consecutive new events of its type at once.
         """
         with self.uow_factory() as uow:
             fresh = uow.claim_many(events)
-            handled = []
+            handled, new_events = [], []
             for event in events:
                 if event.id not in fresh:
                     log.info("duplicate %s %s ignored", event.type, event.id)
                     handled.append(False)
                     continue
                 fresh.discard(event.id)  # the same envelope twice in one batch is still one effect
-                with correlated(event.correlation_id):
-                    self.handlers[event.type](event, uow)
+                new_events.append(event)
                 handled.append(True)
+            for event_type, run in groupby(new_events, key=lambda event: event.type):
+                self._dispatch(event_type, list(run), uow)
             uow.commit()
         return handled
+
+    def _dispatch(self, event_type: str, run: list[Envelope], uow: AbstractUnitOfWork) -> None:
+        bulk = self.bulk_handlers.get(event_type)
+        if bulk is not None:
+            with correlated(run[0].correlation_id if len(run) == 1 else None):
+                bulk(run, uow)
+            return
+        handler = self.handlers[event_type]
+        for event in run:
+            with correlated(event.correlation_id):
+                handler(event, uow)
 
     def dependencies_ok(self) -> bool:
         """Whether the database answers: tells a failing message from an unreachable dependency."""

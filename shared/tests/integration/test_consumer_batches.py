@@ -35,7 +35,7 @@ class StepData(Schema):
 class Service:
     """A consuming service whose effect is one outbox row per new event (caused by it), on a real database."""
 
-    def __init__(self, db: OutboxDb, settings, poison: set[str] = frozenset()):
+    def __init__(self, db: OutboxDb, settings, poison: set[str] = frozenset(), set_based: bool = False):
         self.db = db
         self.settings = settings
         self.name = unique("svc")
@@ -43,7 +43,11 @@ class Service:
         self.poison = set(poison)
         self.calls: list[str] = []
         self.lock = threading.Lock()
-        self.bus = EventBus(db.uow, {self.event_type: self._handle}, {self.event_type: StepData()})
+        schemas = {self.event_type: StepData()}
+        if set_based:
+            self.bus = EventBus(db.uow, {}, schemas, bulk_handlers={self.event_type: self._handle_run})
+        else:
+            self.bus = EventBus(db.uow, {self.event_type: self._handle}, schemas)
         self.topology = Topology(self.name, (self.event_type,), settings)
         self.consumer = EventConsumer(self.bus, self.topology, settings)
 
@@ -54,6 +58,10 @@ class Service:
             raise RuntimeError(f"cannot handle {event.id}")
         uow.emit(caused_by(event, type="StepDone", data={"step": event.data["step"]}, source="intake",
                            subject=event.subject))
+
+    def _handle_run(self, events, uow):
+        for event in events:
+            self._handle(event, uow)
 
     def declare(self):
         connection = blocking_connection(self.settings, "test-declare")
@@ -83,9 +91,10 @@ def db(request, outbox_db):
     return outbox_db(request.param)
 
 
+@pytest.mark.parametrize("set_based", [False, True], ids=["handler", "bulk-handler"])
 def test_a_backlog_is_committed_in_batches_with_one_effect_per_event_in_order(db, messaging_settings,
-                                                                            start_consumer):
-    service = Service(db, messaging_settings(consumer_batch_size=100))
+                                                                            start_consumer, set_based):
+    service = Service(db, messaging_settings(consumer_batch_size=100), set_based=set_based)
     service.declare()
     sent = [service.envelope(f"T-{n % 7}", n) for n in range(600)]
     service.publish(*sent)
@@ -105,10 +114,11 @@ def test_a_backlog_is_committed_in_batches_with_one_effect_per_event_in_order(db
     assert queue_depth(service.settings.amqp_url, service.topology.queue_name) == 0
 
 
+@pytest.mark.parametrize("set_based", [False, True], ids=["handler", "bulk-handler"])
 def test_a_poison_message_in_a_batch_is_parked_alone_while_the_rest_commit(db, messaging_settings,
-                                                                           start_consumer):
+                                                                           start_consumer, set_based):
     service = Service(db, messaging_settings(consumer_batch_size=50, retry_delays_ms=(50, 100),
-                                             max_attempts=3))
+                                             max_attempts=3), set_based=set_based)
     service.declare()
     sent = [service.envelope(f"T-{n % 5}", n) for n in range(120)]
     poison = service.envelope("T-P", 999, poison=True)

@@ -141,3 +141,54 @@ def test_outbox_row_carries_routing_key_and_body():
     assert row["routing_key"] == "TicketCreated.east.SH-01"
     assert parse_copy(event) == event and row["body"] == event.to_json()
     assert row["created_at"].tzinfo is not None
+
+
+def test_a_bulk_handler_takes_each_run_of_new_events_of_its_type_in_delivery_order(store):
+    seen = []
+
+    def record_runs(events, uow):
+        seen.append(("bulk", [e.data["ticket_id"] for e in events]))
+        for event in events:
+            uow.emit(caused_by(event, type="Recorded", data={}, source="fracas", subject=event.subject))
+
+    def on_other(event, uow):
+        seen.append(("one", event.data["ticket_id"]))
+
+    bus = EventBus(lambda: InMemoryUnitOfWork(store), {"Other": on_other}, {"TicketCreated": TicketCreatedData(),
+                                                                           "Other": TicketCreatedData()},
+                   bulk_handlers={"TicketCreated": record_runs})
+    t1, t2, o3, t4 = (envelope(data={"ticket_id": "T-1", "qty": 1}), envelope(data={"ticket_id": "T-2", "qty": 1}),
+                      envelope(type="Other", data={"ticket_id": "T-3", "qty": 1}),
+                      envelope(data={"ticket_id": "T-4", "qty": 1}))
+    assert bus.handle(t2) is True  # handled before: a duplicate in the batch below
+    seen.clear()
+    assert bus.handle_many([t1, t2, t1, o3, t4]) == [True, False, False, True, True]
+    assert seen == [("bulk", ["T-1"]), ("one", "T-3"), ("bulk", ["T-4"])]
+    assert bus.event_types == ["Other", "TicketCreated"]
+    assert bus.validate(t4) == t4
+    assert [e.causation_id for e in store.outbox] == [t2.id, t1.id, t4.id]
+
+    seen.clear()
+    fresh = [envelope(data={"ticket_id": f"T-{i}", "qty": 1}) for i in range(5, 8)]
+    assert bus.handle_many(fresh) == [True, True, True]
+    assert seen == [("bulk", ["T-5", "T-6", "T-7"])]
+
+
+def test_a_failing_bulk_handler_leaves_the_whole_batch_undone(store):
+    def fail(events, uow):
+        uow.emit(envelope(type="Recorded"))
+        raise RuntimeError("constraint violated")
+
+    bus = EventBus(lambda: InMemoryUnitOfWork(store), {}, {"TicketCreated": TicketCreatedData()},
+                   bulk_handlers={"TicketCreated": fail})
+    with pytest.raises(RuntimeError):
+        bus.handle_many([envelope(), envelope()])
+    assert store.inbox == set() and store.outbox == []
+
+
+def test_a_type_with_both_kinds_of_handler_or_a_bulk_handler_without_schema_is_refused():
+    with pytest.raises(ValueError, match="both"):
+        EventBus(lambda: InMemoryUnitOfWork(), {"A": lambda e, u: None}, {"A": TicketCreatedData()},
+                 bulk_handlers={"A": lambda events, u: None})
+    with pytest.raises(ValueError, match="no data schema.*B"):
+        EventBus(lambda: InMemoryUnitOfWork(), {}, {}, bulk_handlers={"B": lambda events, u: None})
