@@ -124,6 +124,8 @@ class Bench:
             publish["raw"] = self.stage("publish: raw pika", messaging.publish_raw, url, bodies, False)
             publish["confirm_each"] = self.stage("publish: confirm each", messaging.publish_raw, url,
                                                  bodies[: max(1, args.publish // 4)], True)
+            publish["confirm_async"] = self.stage("publish: confirms collected asynchronously",
+                                                  messaging.publish_raw_confirmed, url, bodies)
             publish["relay_postgresql"] = self.stage("publish: outbox relay (PostgreSQL)", messaging.relay_throughput,
                                                      url, databases["relay"], args.publish)
             consume = out["consume"] = {}

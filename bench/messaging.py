@@ -1,6 +1,7 @@
 """The messaging path, stage by stage, each next to a raw pika baseline measured on the same broker:
 
-- publish: raw pika without confirms (baseline), with one confirm per message, and the outbox relay;
+- publish: raw pika without confirms (baseline), with one confirm per message, with all confirms
+  collected asynchronously (the most a confirming publisher can do on this broker), and the relay;
 - consume: raw pika basic_consume + ack (baseline) against ``EventConsumer`` with the inbox and one
   row written per message, row by row and by a set-based bulk handler, on PostgreSQL and on SQLite;
 - relay hop latency: a steady trickle of outbox rows, commit → broker confirm and commit → delivered
@@ -199,6 +200,52 @@ def publish_raw(url: str, bodies: list[str], confirms: bool) -> dict:
             publisher.basic_publish(EXCHANGE, "BenchHappened.east.SH-01", body, properties)
         wait_until(lambda: queue_depth(channel, SINK) >= len(bodies), 120, "the sink to fill")
         elapsed = time.perf_counter() - started
+    channel.queue_purge(SINK)
+    connection.close()
+    return {"messages": len(bodies), "per_s": round(len(bodies) / elapsed), "cpu": cpu.as_dict()}
+
+
+def publish_raw_confirmed(url: str, bodies: list[str]) -> dict:
+    """Baseline for a publisher that must know its messages are safe: raw pika on its asynchronous
+    connection, everything written at once, the clock stopped at the broker's last confirm."""
+    connection, channel = prepare_sink(url)
+    properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+    state = {"acked": 0, "error": None}
+
+    def on_confirm(frame) -> None:
+        method = frame.method
+        if isinstance(method, pika.spec.Basic.Nack):
+            state["error"] = f"broker refused message {method.delivery_tag}"
+        state["acked"] = method.delivery_tag if method.multiple else state["acked"] + 1
+        if state["acked"] >= len(bodies) or state["error"]:
+            publisher.ioloop.stop()
+
+    def on_channel(ch) -> None:
+        ch.confirm_delivery(on_confirm)
+        for body in bodies:
+            ch.basic_publish(EXCHANGE, "BenchHappened.east.SH-01", body, properties)
+
+    def on_failure(_connection, error) -> None:
+        if not state.get("closing"):
+            state["error"] = f"connection failed: {error}"
+        publisher.ioloop.stop()
+
+    publisher = pika.SelectConnection(pika.URLParameters(url),
+                                      on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+                                      on_open_error_callback=on_failure, on_close_callback=on_failure)
+    with CpuWindow() as cpu:
+        started = time.perf_counter()
+        timer = publisher.ioloop.call_later(120, lambda: on_failure(publisher, "no confirms within 120 s"))
+        publisher.ioloop.start()
+        elapsed = time.perf_counter() - started
+    publisher.ioloop.remove_timeout(timer)
+    if publisher.is_open:
+        state["closing"] = True
+        publisher.close()
+        publisher.ioloop.start()  # runs until the close completes
+    if state["error"]:
+        raise RuntimeError(state["error"])
+    wait_until(lambda: queue_depth(channel, SINK) >= len(bodies), 60, "the sink to fill")
     channel.queue_purge(SINK)
     connection.close()
     return {"messages": len(bodies), "per_s": round(len(bodies) / elapsed), "cpu": cpu.as_dict()}

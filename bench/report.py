@@ -23,9 +23,11 @@ def targets(results: dict) -> list[dict]:
 
     raw = _get(results, "messaging", "publish", "raw", "per_s")
     relay = _get(results, "messaging", "publish", "relay_postgresql", "per_s")
+    confirmed = _get(results, "messaging", "publish", "confirm_async", "per_s")
     if raw and relay:
+        ceiling = f"; {100 * relay / confirmed:.0f}% of confirmed raw publish" if confirmed else ""
         add("outbox relay throughput (PostgreSQL)", ">= 50% of raw pika publish",
-            f"{relay} msg/s = {100 * relay / raw:.0f}%", relay >= 0.5 * raw)
+            f"{relay} msg/s = {100 * relay / raw:.0f}%{ceiling}", relay >= 0.5 * raw)
     for key, label in (("postgresql", "PostgreSQL, row by row"), ("sqlite", "SQLite, row by row"),
                        ("postgresql_bulk", "PostgreSQL, set-based"), ("sqlite_bulk", "SQLite, set-based")):
         rate = _get(results, "messaging", "consume", key, "per_s")
@@ -125,6 +127,8 @@ def markdown(results: dict) -> str:
         lines += ["", "## Publishing", "", "| path | messages | msg/s | vs baseline | CPU |", "|---|---|---|---|---|"]
         for key, label in (("raw", "raw pika, no confirms (**baseline**)"),
                            ("confirm_each", "raw pika, waiting for each confirm"),
+                           ("confirm_async", "raw pika, all confirms collected asynchronously "
+                                             "(**the broker's ceiling for confirmed publishing**)"),
                            ("relay_postgresql", "outbox relay, PostgreSQL backlog, `relay_once()`")):
             row = publish.get(key)
             if row:

@@ -39,7 +39,7 @@ HOP_SECONDS = Histogram("outbox_hop_seconds", "From a row's commit to the broker
                         buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 PURGED = Counter("outbox_purged_rows_total", "Sent outbox rows and old inbox ids deleted", ["service", "table"])
 
-IN_FLIGHT_BATCHES = 3  # sent but not yet confirmed; keeps the broker busy while the database works
+IN_FLIGHT_BATCHES = 6  # sent but not yet confirmed; keeps the broker persisting while the database works
 PURGE_EVERY_SECONDS = 60.0
 
 
