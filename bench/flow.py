@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from typing import Sequence
 
 from .launch import SERVICES, HttpClient, HttpError, Platform, Sandbox, start_platform
-from .measure import CpuWindow, latency_summary, percentile, postgresql_server
+from .measure import CpuWindow, latency_summary, percentile, postgresql_server, rabbitmq_broker
 from .wire import Seen, WireObserver
 
 __all__ = ["CORE_EVENTS", "FlowDriver", "FlowResult", "FlowRun", "Sandbox", "Seed", "Seen", "TicketTrace",
@@ -283,7 +283,7 @@ class FlowRun:
         self._work: queue.Queue = queue.Queue()
         self._sites = set(seed.sites)
         server = postgresql_server() if driver.platform.database == "postgresql" else ()
-        self.cpu = CpuWindow((driver.platform.pid,), beside=server).__enter__()
+        self.cpu = CpuWindow((driver.platform.pid,), beside=server + rabbitmq_broker()).__enter__()
         self.started = time.monotonic()
         driver.observer.add_listener(self._on_event)
         self._posters = [threading.Thread(target=self._post_loop, name=f"post-{n}", daemon=True)

@@ -89,11 +89,19 @@ def postgresql_server() -> tuple[int, ...]:
     return tuple(found)
 
 
+def rabbitmq_broker() -> tuple[int, ...]:
+    """The RabbitMQ broker's Erlang VM(s) on this machine."""
+    return tuple(int(entry.name) for entry in Path("/proc").iterdir()
+                 if entry.name.isdigit() and _comm(int(entry.name)) == "beam.smp")
+
+
 def process_role(pid: int) -> str:
     """What a platform process is, from its command line: ``intake-web`` (gunicorn, master and workers
     together), ``dispatch-worker``, ``billing-consumer``, ...; else the program's name."""
     if _comm(pid) == "postgres":
         return "PostgreSQL server (all its sessions)"
+    if _comm(pid) in ("beam.smp", "erl_child_setup", "inet_gethost", "epmd"):
+        return "RabbitMQ broker"
     try:
         argv = [a for a in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0") if a]
     except OSError:

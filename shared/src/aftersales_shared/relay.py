@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from .amqp import blocking_connection
 from .config import MessagingSettings
+from .db import READ_ONLY
 from .heartbeat import Heartbeat
 from .leadership import Leadership, leadership_for
 from .publisher import ConfirmingPublisher, OutgoingMessage
@@ -99,8 +100,14 @@ class OutboxRelay:
 
     def _mark_sent(self, connection: Connection, rows) -> None:
         now = utcnow()
-        connection.execute(self._statements.mark_sent, {"positions": [row.position for row in rows], "sent_at": now})
-        connection.commit()
+        connection.execution_options(**{READ_ONLY: False})
+        try:
+            connection.execute(self._statements.mark_sent,
+                               {"positions": [row.position for row in rows], "sent_at": now})
+            connection.commit()
+        finally:
+            connection.rollback()
+            connection.execution_options(**{READ_ONLY: True})
         hop = HOP_SECONDS.labels(self.service)
         for row in rows:
             hop.observe(max((now - row.created_at).total_seconds(), 0.0))
@@ -126,6 +133,8 @@ class OutboxRelay:
         # One connection for the whole pass (each checkout would cost a ping round trip), holding no
         # transaction while it waits for the broker.
         with self.engine.connect() as connection:
+            # Reads take no write lock on SQLite: looking for rows never holds up the service's writers.
+            connection.execution_options(**{READ_ONLY: True})
             if connection.execute(self._statements.any_pending).first() is None:
                 return 0
             connection.rollback()

@@ -2,8 +2,11 @@
 import threading
 import time
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
+from sqlalchemy.exc import OperationalError
 
+from aftersales_shared import db
 from aftersales_shared.db import make_engine
 from aftersales_shared.envelope import new_envelope
 from aftersales_shared.tables import inbox_table, outbox_table
@@ -133,3 +136,50 @@ def test_a_unit_of_work_rolls_back_whatever_escapes_it(tmp_path):
     with SqlAlchemyUnitOfWork(engine, outbox, inbox) as again:
         assert again.claim(event)
         again.commit()
+
+
+def test_a_waiting_writer_takes_the_lock_within_milliseconds_of_its_release(tmp_path):
+    """SQLite's own busy handler would sleep in chunks of up to 100 ms and take it about 90 ms late here."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    released = {}
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(text("INSERT INTO t VALUES (1)"))
+
+    def release_later():
+        time.sleep(0.44)
+        released["at"] = time.monotonic()
+        holder.commit()
+
+    threading.Thread(target=release_later).start()
+    with engine.begin() as connection:
+        acquired = time.monotonic()
+        connection.execute(text("INSERT INTO t VALUES (2)"))
+        busy_timeout = connection.execute(text("PRAGMA busy_timeout")).scalar_one()
+    assert acquired - released["at"] < 0.05, f"took the lock {1000 * (acquired - released['at']):.0f} ms late"
+    assert busy_timeout == db.SQLITE_BUSY_TIMEOUT_MS  # what any other statement waits for is unchanged
+    holder.close()
+    engine.dispose()
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_gets_the_usual_error_and_nothing_changes(tmp_path, monkeypatch):
+    engine = make_engine(f"sqlite:///{tmp_path / 'held.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(text("INSERT INTO t VALUES (1)"))
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match="database is locked"):
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (2)"))
+    assert 0.2 <= time.monotonic() - started < 2
+    holder.rollback()
+    holder.close()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar_one() == 200
+    engine.dispose()

@@ -61,10 +61,12 @@ class FakeTicketRepository(AbstractTicketRepository):
             raise DuplicateKey(f"ticket {ticket.id}")
         self.staged.tickets[ticket.id] = replace(ticket, timeline=[])
 
-    def get(self, ticket_id: str) -> Ticket | None:
+    def get(self, ticket_id: str, *, timeline: bool = True) -> Ticket | None:
         ticket = self.staged.tickets.get(ticket_id) or self.store.rows.tickets.get(ticket_id)
         if ticket is None:
             return None
+        if not timeline:
+            return replace(ticket, timeline=[])
         entries = {**self.store.rows.timeline, **self.staged.timeline}.values()
         timeline = sorted((e for e in entries if e.ticket_id == ticket_id), key=lambda e: e.occurred_at)
         return replace(ticket, timeline=timeline)

@@ -82,6 +82,14 @@ def test_timeline_comes_back_in_order_of_occurrence(intake, ticket):
         "TicketCreated", "EngineerAssigned", "RepairCompleted", "SettlementPosted"]
 
 
+def test_a_ticket_can_be_read_without_its_timeline(intake, ticket):
+    intake.runtime.bus.handle(report("EngineerAssigned", ticket.id, time=ACCEPTED_AT + timedelta(hours=1)))
+    with intake.uow_factory() as uow:
+        lean, whole = uow.tickets.get(ticket.id, timeline=False), uow.tickets.get(ticket.id)
+    assert lean.timeline == [] and len(whole.timeline) == 2
+    assert (lean.state, lean.ticket_no, lean.parts_reserved) == (whole.state, whole.ticket_no, whole.parts_reserved)
+
+
 def test_the_same_envelope_twice_is_one_entry(intake, ticket):
     event = report("RepairCompleted", ticket.id)
     assert intake.runtime.bus.handle(event) is True

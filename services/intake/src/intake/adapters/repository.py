@@ -44,7 +44,9 @@ class AbstractTicketRepository(abc.ABC):
     def add(self, ticket: Ticket) -> None: ...
 
     @abc.abstractmethod
-    def get(self, ticket_id: str) -> Ticket | None: ...
+    def get(self, ticket_id: str, *, timeline: bool = True) -> Ticket | None:
+        """The ticket; with ``timeline=False`` its timeline is left empty (an event handler needs only the
+        lifecycle, and reading a long timeline for every event would cost more than the event)."""
 
     @abc.abstractmethod
     def add_timeline_entry(self, entry: TimelineEntry) -> None: ...
@@ -87,12 +89,13 @@ class SqlTicketRepository(AbstractTicketRepository):
     def add(self, ticket: Ticket) -> None:
         self.connection.execute(_INSERT_TICKET, _row(ticket))
 
-    def get(self, ticket_id: str) -> Ticket | None:
+    def get(self, ticket_id: str, *, timeline: bool = True) -> Ticket | None:
         row = self.connection.execute(_TICKET_BY_ID, {"id": ticket_id}).mappings().first()
         if row is None:
             return None
         ticket = _ticket(row)
-        ticket.timeline = self.timeline_of(ticket_id)
+        if timeline:
+            ticket.timeline = self.timeline_of(ticket_id)
         return ticket
 
     def timeline_of(self, ticket_id: str) -> list[TimelineEntry]:

@@ -246,7 +246,7 @@ def record_on_timeline(event: Envelope, uow: IntakeUnitOfWork) -> None:
     """Every event about a ticket lands on its timeline, even one that overtakes the ticket itself; one that
     moves the ticket along its service path moves it (forward only, so any arrival order converges)."""
     ticket_id = event.data["ticket_id"]
-    ticket = uow.tickets.get(ticket_id)
+    ticket = uow.tickets.get(ticket_id, timeline=False)
     change = None
     if ticket is not None:
         before, reserved = ticket.state, ticket.parts_reserved
@@ -261,7 +261,7 @@ def escalate_on_breach(escalation_hours: int) -> Callable[[Envelope, IntakeUnitO
     def handle(event: Envelope, uow: IntakeUnitOfWork) -> None:
         ticket_id = event.data["ticket_id"]
         uow.tickets.add_timeline_entry(_entry_for(event, ticket_id))
-        ticket = uow.tickets.get(ticket_id)
+        ticket = uow.tickets.get(ticket_id, timeline=False)
         if ticket is None:
             return
         reason = f"SLA {event.data.get('clock', '')} clock breached".replace("  ", " ")
