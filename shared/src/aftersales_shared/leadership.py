@@ -36,8 +36,7 @@ class PostgresLeadership(Leadership):
     def hold(self) -> bool:
         if self._session is not None:
             try:
-                self._session.execute(text("SELECT 1"))
-                self._session.commit()
+                self._session.execute(text("SELECT 1"))  # one round trip: the session is in autocommit
                 return True
             except Exception as exc:  # noqa: BLE001 - the session is gone, and the lock with it
                 log.warning("relay leadership lost with its database session: %s", exc)
@@ -52,6 +51,7 @@ class PostgresLeadership(Leadership):
         if not held:
             session.close()
             return False
+        session.execution_options(isolation_level="AUTOCOMMIT")
         self._session = session
         return True
 

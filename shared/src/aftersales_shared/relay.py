@@ -70,6 +70,7 @@ class OutboxRelay:
         self._topology_declared = False
         self.purge_every_seconds = purge_every_seconds
         self._next_purge = 0.0
+        self.caught_up = False  # the last pass found fewer rows than a batch: nothing more was waiting
 
     # -- one pass -------------------------------------------------------------------------------------
 
@@ -82,7 +83,6 @@ class OutboxRelay:
         batch = (select(c.position, c.event_id, c.event_type, c.routing_key, c.body, c.created_at)
                  .where(pending).order_by(c.position).limit(self.settings.relay_batch_size))
         return SimpleNamespace(
-            any_pending=select(c.position).where(pending).limit(1),
             first_batch=batch,
             batch_after=batch.where(c.position > bindparam("after")),
             mark_sent=update(self.outbox).where(c.position.in_(bindparam("positions", expanding=True)))
@@ -132,13 +132,14 @@ class OutboxRelay:
         """
         # One connection for the whole pass (each checkout would cost a ping round trip), holding no
         # transaction while it waits for the broker.
+        self.caught_up = False
         with self.engine.connect() as connection:
             # Reads take no write lock on SQLite: looking for rows never holds up the service's writers.
             connection.execution_options(**{READ_ONLY: True})
-            if connection.execute(self._statements.any_pending).first() is None:
-                return 0
-            connection.rollback()
-            self._declare_topology()
+            if connection.dialect.name == "postgresql":
+                # Every statement of a pass stands alone (mark-sent is one UPDATE): no BEGIN and COMMIT
+                # round trips around each. The pool restores the isolation level when it gets it back.
+                connection.execution_options(isolation_level="AUTOCOMMIT")
             return self._pipeline(connection, max_batches)
 
     def _pipeline(self, connection: Connection, max_batches: int) -> int:
@@ -147,14 +148,18 @@ class OutboxRelay:
         for _ in range(max_batches):
             if not self.leadership.hold():
                 break
-            # Past what is in flight; a row that committed late below it is taken when the pipeline drains.
+            # Past what is in flight; a row that committed late below it is taken by the next pass,
+            # which starts from the first pending row.
             rows = self._fetch(connection, in_flight[-1].rows[-1].position if in_flight else None)
             if rows:
+                self._declare_topology()
                 in_flight.append(_Batch(rows, self._send(rows), time.perf_counter()))
-            if in_flight and (not rows or len(in_flight) >= IN_FLIGHT_BATCHES):
+            if len(rows) < self.settings.relay_batch_size:
+                # All there was. What commits from now on wakes the relay again (or the poll finds it).
+                self.caught_up = True
+                break
+            if len(in_flight) >= IN_FLIGHT_BATCHES:
                 confirmed += self._finish(connection, in_flight.popleft())
-            if not in_flight:
-                return confirmed
         while in_flight:
             confirmed += self._finish(connection, in_flight.popleft())
         return confirmed
@@ -241,9 +246,10 @@ class OutboxRelay:
                 continue
             if published == 0:
                 self.publisher.keep_alive()
+            if published == 0 or self.caught_up:
                 self.wakeup.wait(min(self.settings.relay_idle_seconds, self.purge_every_seconds))
         self.publisher.close()
-        self.wakeup.close()
+        self.wakeup.dispose()
         self.leadership.release()
         log.info("%s relay stopped", self.service)
 
@@ -262,3 +268,4 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self.stopping.set()
+        self.wakeup.interrupt()

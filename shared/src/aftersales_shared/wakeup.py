@@ -12,6 +12,7 @@ import os
 import select
 import socket
 import tempfile
+import threading
 import time
 
 from sqlalchemy import Connection, Engine
@@ -54,6 +55,10 @@ class RelayWakeup:
         self._listener = None  # PostgreSQL: a raw driver connection in autocommit, LISTENing
         self._socket: socket.socket | None = None
         self._retry_at = 0.0
+        # interrupt() ends a wait at once (the relay is stopping): a pipe the wait also watches, made
+        # on first use by either side and closed by dispose().
+        self._pipe: tuple[int, int] | None = None
+        self._pipe_lock = threading.Lock()
 
     def open(self) -> None:
         """Called by the relay that publishes (the leader), not by one standing by."""
@@ -91,14 +96,31 @@ class RelayWakeup:
         listener.setblocking(False)
         self._socket = listener
 
-    def wait(self, timeout: float) -> bool:
-        """Sleeps up to ``timeout``; True when woken by a signal."""
-        source = self._listener if self._listener is not None else self._socket
-        if source is None:
-            select.select([], [], [], timeout)
-            return False
+    def _interrupt_pipe(self) -> tuple[int, int]:
+        with self._pipe_lock:
+            if self._pipe is None:
+                read, write = os.pipe()
+                os.set_blocking(read, False)
+                os.set_blocking(write, False)
+                self._pipe = (read, write)
+            return self._pipe
+
+    def interrupt(self) -> None:
         try:
-            readable, _, _ = select.select([source], [], [], timeout)
+            os.write(self._interrupt_pipe()[1], b"1")
+        except OSError:
+            pass  # already interrupted (the pipe is full), or disposed of
+
+    def wait(self, timeout: float) -> bool:
+        """Sleeps up to ``timeout``; True when woken by a signal, False on timeout or interrupt."""
+        source = self._listener if self._listener is not None else self._socket
+        interrupted = self._interrupt_pipe()[0]
+        watched = [interrupted] + ([source] if source is not None else [])
+        try:
+            readable, _, _ = select.select(watched, [], [], timeout)
+            if interrupted in readable:
+                self._drain_interrupts(interrupted)
+                return False
             if not readable:
                 return False
             self._drain()
@@ -108,6 +130,14 @@ class RelayWakeup:
             self.close()
             self.open()
             return False
+
+    @staticmethod
+    def _drain_interrupts(read: int) -> None:
+        try:
+            while os.read(read, 64):
+                pass
+        except OSError:
+            pass
 
     def _drain(self) -> None:
         if self._listener is not None:
@@ -135,3 +165,11 @@ class RelayWakeup:
                 os.unlink(path)
             except OSError:
                 pass
+
+    def dispose(self) -> None:
+        """Closes everything, the interrupt pipe included: for the end of the relay's life."""
+        self.close()
+        with self._pipe_lock:
+            pipe, self._pipe = self._pipe, None
+        for fd in pipe or ():
+            os.close(fd)

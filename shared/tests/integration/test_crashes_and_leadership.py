@@ -192,6 +192,20 @@ def test_a_commit_wakes_the_relay_long_before_its_poll(backend, outbox_db, messa
         assert time.monotonic() - started < 1.0, "the relay waited for its poll instead of being woken"
 
 
+def test_stopping_an_idle_relay_does_not_wait_for_its_poll(outbox_db, messaging_settings):
+    db = outbox_db("sqlite")
+    relay = OutboxRelay("intake", db.engine, db.outbox, messaging_settings(relay_idle_seconds=60))
+    thread = threading.Thread(target=relay.run, name="idle-relay")
+    thread.start()
+    wait_for(lambda: relay.ready, timeout=20, message="the relay never became ready")
+    time.sleep(0.2)  # waiting now, for up to a minute
+    started = time.monotonic()
+    relay.stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the relay slept through stop()"
+    assert time.monotonic() - started < 2.0
+
+
 def test_unroutable_events_are_kept_and_counted_not_dropped(outbox_db, messaging_settings, start_relay, amqp_vhost):
     db = outbox_db("postgres")
     settings = messaging_settings()
