@@ -1,8 +1,6 @@
 """Engines that hold up under concurrency on both PostgreSQL and the embedded SQLite default."""
 from __future__ import annotations
 
-import sqlite3
-import time
 from typing import Callable, TypeVar
 
 from sqlalchemy import Engine, Table, create_engine, event
@@ -11,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL, make_url
 
 from .config import ConfigError
+from .sqlite_writers import WriterConnection, begin_writing, process_lock
 
 T = TypeVar("T")
 
@@ -95,12 +94,16 @@ def reader(engine: Engine) -> Engine:
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False,
+                                              "factory": WriterConnection})
+    database = url.database
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record):
         # pysqlite's own transaction handling defers BEGIN; take control so BEGIN IMMEDIATE below is honoured.
         dbapi_connection.isolation_level = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            dbapi_connection.writer_lock = process_lock(database)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -119,31 +122,13 @@ def _sqlite_engine(url: URL) -> Engine:
             return
         # Take the write lock up front: a read-then-write transaction (reserving stock) can then never
         # interleave with another writer and oversell, and never fails late with "database is locked".
+        # Polled, not through SQLite's busy handler (see sqlite_writers.py).
         timeout_ms = SQLITE_BUSY_TIMEOUT_MS
         raw.execute("PRAGMA busy_timeout=0")
         try:
-            if not _take_write_lock(raw, timeout_ms / 1000):
+            if not begin_writing(raw, timeout_ms / 1000):
                 connection.exec_driver_sql("BEGIN IMMEDIATE")  # fails at once, with SQLAlchemy's own error
         finally:
             raw.execute(f"PRAGMA busy_timeout={timeout_ms}")
 
     return engine
-
-
-def _take_write_lock(raw: sqlite3.Connection, timeout: float) -> bool:
-    """BEGIN IMMEDIATE, tried again every millisecond or two until ``timeout``; False when it could not.
-
-    SQLite's own busy handler sleeps ever longer between tries (up to 100 ms a time), so under steady
-    contention a writer can lose the race for seconds while others commit (measured: p99 0.6-1.1 s,
-    max 2.6 s for a 3 ms transaction against three writers; retried like this: p99 under 30 ms).
-    """
-    deadline, pause = time.monotonic() + timeout, 0.0005
-    while True:
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-            return True
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                return False
-        time.sleep(pause)
-        pause = min(2 * pause, 0.002)
