@@ -78,21 +78,25 @@ def _comm(pid: int) -> str:
         return ""
 
 
+def _named(comm: str) -> list[int]:
+    """Every process on this machine whose program is ``comm``."""
+    return [int(entry.name) for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _comm(int(entry.name)) == comm]
+
+
 def postgresql_server() -> tuple[int, ...]:
     """The PostgreSQL postmaster(s) on this machine: their trees are the server's processes."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and _comm(int(entry.name)) == "postgres":
-            stat = _stat(int(entry.name))
-            if stat is not None and _comm(int(stat[1])) != "postgres":
-                found.append(int(entry.name))
+    for pid in _named("postgres"):
+        stat = _stat(pid)
+        if stat is not None and _comm(int(stat[1])) != "postgres":
+            found.append(pid)
     return tuple(found)
 
 
 def rabbitmq_broker() -> tuple[int, ...]:
     """The RabbitMQ broker's Erlang VM(s) on this machine."""
-    return tuple(int(entry.name) for entry in Path("/proc").iterdir()
-                 if entry.name.isdigit() and _comm(int(entry.name)) == "beam.smp")
+    return tuple(_named("beam.smp"))
 
 
 def process_role(pid: int) -> str:

@@ -316,10 +316,10 @@ def consumer_rate(url: str, database_url: str, count: int, label: str, set_based
                         db.execute(select(func.count()).select_from(inbox)).scalar())
 
         # The database may hold an earlier stage's rows: what this stage adds is what counts.
-        rows_before, claimed_before = counts()
+        before = counts()
 
         def done() -> int:
-            return counts()[0] - rows_before
+            return counts()[0] - before[0]
 
         consumer = EventConsumer(bus, topology, settings)
         with CpuWindow() as cpu:
@@ -333,7 +333,7 @@ def consumer_rate(url: str, database_url: str, count: int, label: str, set_based
                 time.sleep(0.01)
             elapsed = time.perf_counter() - started
         stop_consumer(consumer, thread)
-        rows, claimed = (after - before for after, before in zip(counts(), (rows_before, claimed_before)))
+        rows, claimed = (now - then for now, then in zip(counts(), before))
         if (rows, claimed) != (count, count):
             raise RuntimeError(f"{count} events gave {rows} effect rows and {claimed} inbox rows")
     finally:

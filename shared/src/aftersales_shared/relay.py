@@ -100,14 +100,11 @@ class OutboxRelay:
 
     def _mark_sent(self, connection: Connection, rows) -> None:
         now = utcnow()
+        # The one write of a pass; a failure ends the pass, and closing its connection rolls back.
         connection.execution_options(**{READ_ONLY: False})
-        try:
-            connection.execute(self._statements.mark_sent,
-                               {"positions": [row.position for row in rows], "sent_at": now})
-            connection.commit()
-        finally:
-            connection.rollback()
-            connection.execution_options(**{READ_ONLY: True})
+        connection.execute(self._statements.mark_sent, {"positions": [row.position for row in rows], "sent_at": now})
+        connection.commit()
+        connection.execution_options(**{READ_ONLY: True})
         hop = HOP_SECONDS.labels(self.service)
         for row in rows:
             hop.observe(max((now - row.created_at).total_seconds(), 0.0))
